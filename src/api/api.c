@@ -1,0 +1,338 @@
+/* The route table and the request path through it: route -> token ->
+ * scope -> handler. Everything that decides who may call what is here, once. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api_int.h"
+#include "core/log.h"
+#include "service/oauth.h"
+
+#define ROUTE(m, p, fn, auth, scope, flags) {{m, p}, fn, auth, scope, flags}
+#define S(x) PIN_SCOPE_##x
+
+static const api_route routes[] = {
+    ROUTE("GET", "/healthz", h_healthz, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/readyz", h_readyz, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/", h_home_page, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("GET", "/assets/:file", h_asset, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("GET", "/api/v1/instance", h_instance_v1, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/api/v2/instance", h_instance_v2, AUTH_NONE, S(NONE), 0),
+    ROUTE("POST", "/api/v1/apps", h_apps_create, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/api/v1/apps/verify_credentials", h_apps_verify, AUTH_APP, S(NONE), F_ALLOW_PENDING),
+    ROUTE("GET", "/oauth/authorize", h_oauth_authorize_get, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("POST", "/oauth/authorize", h_oauth_authorize_post, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("POST", "/oauth/token", h_oauth_token, AUTH_NONE, S(NONE), 0),
+    ROUTE("POST", "/oauth/revoke", h_oauth_revoke, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/.well-known/oauth-authorization-server", h_oauth_metadata, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/auth/sign_up", h_sign_up_get, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("POST", "/auth/sign_up", h_sign_up_post, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("POST", "/api/v1/accounts", h_accounts_create, AUTH_APP, S(WRITE_ACCOUNTS), 0),
+    ROUTE("GET", "/api/v1/accounts/verify_credentials", h_accounts_verify, AUTH_USER, S(PROFILE), F_ALLOW_PENDING),
+    ROUTE("PATCH", "/api/v1/accounts/update_credentials", h_accounts_update, AUTH_USER, S(WRITE_ACCOUNTS), 0),
+    ROUTE("GET", "/api/v1/accounts/lookup", h_accounts_lookup, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/api/v1/accounts/:id", h_accounts_get, AUTH_NONE, S(NONE), 0),
+};
+
+enum { NROUTES = sizeof(routes) / sizeof(routes[0]) };
+
+void pin_api_each_route(pin_api_route_fn fn, void *ctx)
+{
+    static const char *const auth_names[] = {"public", "app token", "user token"};
+    for (int i = 0; i < NROUTES; i++)
+        fn(ctx, routes[i].r.method, routes[i].r.pattern,
+           routes[i].scope == PIN_SCOPE_NONE ? "" : pin_scope_name(routes[i].scope),
+           auth_names[routes[i].auth]);
+}
+
+pin_api *pin_api_new(pin_svc *svc)
+{
+    pin_api *api = pin_xcalloc(1, sizeof(*api));
+    api->svc = svc;
+    api->cfg = svc->cfg;
+    pthread_mutex_init(&api->cache_lock, NULL);
+    return api;
+}
+
+void pin_api_free(pin_api *api)
+{
+    if (!api) return;
+    pthread_mutex_destroy(&api->cache_lock);
+    free(api->cache_v1);
+    free(api->cache_v2);
+    free(api);
+}
+
+/* ---- parameters ---- */
+
+static void add_param(pin_arena *a, pin_param ***tail, const char *key, const char *value)
+{
+    pin_param *p = pin_arena_zalloc(a, sizeof(*p));
+    p->key = key;
+    p->value = value;
+    p->len = strlen(value);
+    **tail = p;
+    *tail = &p->next;
+}
+
+/* Flattens a JSON body into form-style keys ("a[b]", "list[]", "rows[0][x]"),
+ * so handlers read JSON and forms alike. Depth and size are already bounded
+ * by the body limit and jansson's own depth limit. */
+static void flatten(pin_arena *a, pin_param ***tail, const char *prefix, json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *x;
+        json_object_foreach(v, k, x)
+        {
+            const char *key = prefix ? pin_arena_printf(a, "%s[%s]", prefix, k) : pin_arena_strdup(a, k);
+            flatten(a, tail, key, x);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            const char *key = json_is_object(x) || json_is_array(x)
+                                  ? pin_arena_printf(a, "%s[%zu]", prefix ? prefix : "", i)
+                                  : pin_arena_printf(a, "%s[]", prefix ? prefix : "");
+            flatten(a, tail, key, x);
+        }
+    } else if (prefix) {
+        const char *s;
+        if (json_is_string(v))
+            s = pin_arena_strndup(a, json_string_value(v), json_string_length(v));
+        else if (json_is_true(v))
+            s = "true";
+        else if (json_is_false(v))
+            s = "false";
+        else if (json_is_integer(v))
+            s = pin_arena_printf(a, "%lld", (long long)json_integer_value(v));
+        else if (json_is_real(v))
+            s = pin_arena_printf(a, "%.17g", json_real_value(v));
+        else
+            return; /* null: as if absent */
+        add_param(a, tail, prefix, s);
+    }
+}
+
+static pin_err parse_params(api_ctx *c)
+{
+    pin_req *r = c->req;
+    pin_param *head = NULL, **tail = &head;
+    if (r->body && r->body_len > 0) {
+        if (strcmp(r->content_type, "application/json") != 0) return PIN_EMEDIATYPE;
+        json_error_t je;
+        json_t *doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+        if (!doc) return PIN_EINVAL;
+        if (!json_is_object(doc)) {
+            json_decref(doc);
+            return PIN_EINVAL;
+        }
+        flatten(c->a, &tail, NULL, doc);
+        json_decref(doc);
+    }
+    for (pin_param *p = r->form; p; p = p->next) add_param(c->a, &tail, p->key, p->value);
+    for (pin_param *p = r->query; p; p = p->next) add_param(c->a, &tail, p->key, p->value);
+    c->params = head;
+    return PIN_OK;
+}
+
+const char *api_param(api_ctx *c, const char *key)
+{
+    for (pin_param *p = c->params; p; p = p->next) {
+        if (!strcmp(p->key, key)) return p->value;
+    }
+    return NULL;
+}
+
+const char *api_cap(api_ctx *c, const char *key)
+{
+    for (pin_param *p = c->caps; p; p = p->next) {
+        if (!strcmp(p->key, key)) return p->value;
+    }
+    return NULL;
+}
+
+int api_param_all(api_ctx *c, const char *key, const char **out, int max)
+{
+    size_t kl = strlen(key);
+    int n = 0;
+    for (pin_param *p = c->params; p; p = p->next) {
+        bool same = !strcmp(p->key, key) ||
+                    (!strncmp(p->key, key, kl) && !strcmp(p->key + kl, "[]"));
+        if (!same) continue;
+        if (n < max) out[n] = p->value;
+        n++;
+    }
+    return n;
+}
+
+int api_param_bool(api_ctx *c, const char *key)
+{
+    const char *v = api_param(c, key);
+    if (!v) return -1;
+    static const char *const yes[] = {"true", "1", "on", "t", "yes", "True", "TRUE"};
+    static const char *const no[] = {"false", "0", "off", "f", "no", "", "False", "FALSE"};
+    for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+        if (!strcmp(v, yes[i])) return 1;
+    }
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        if (!strcmp(v, no[i])) return 0;
+    }
+    return -2;
+}
+
+/* ---- responses ---- */
+
+void api_json(api_ctx *c, int status, json_t *doc)
+{
+    char *s = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(doc);
+    if (!s) {
+        api_error(c, PIN_EIO, NULL);
+        return;
+    }
+    const char *body = pin_arena_strdup(c->a, s);
+    free(s);
+    pin_resp_set(c->req, status, "application/json; charset=utf-8", body, strlen(body));
+}
+
+void api_error(api_ctx *c, pin_err err, const char *msg)
+{
+    pin_resp_error(c->req, err, msg);
+}
+
+void api_field_errors(api_ctx *c, const pin_field_errors *fe)
+{
+    pin_buf msg;
+    pin_buf_init(&msg, c->a);
+    pin_buf_puts(&msg, "Validation failed: ");
+    json_t *details = json_object();
+    for (int i = 0; i < fe->n; i++) {
+        const pin_field_error *e = &fe->items[i];
+        if (i) pin_buf_puts(&msg, ", ");
+        /* "Username is already taken" */
+        char first = e->field[0] >= 'a' && e->field[0] <= 'z' ? (char)(e->field[0] - 32) : e->field[0];
+        pin_buf_putc(&msg, first);
+        for (const char *p = e->field + 1; *p; p++) pin_buf_putc(&msg, *p == '_' ? ' ' : *p);
+        pin_buf_printf(&msg, " %s", e->description);
+        json_t *list = json_object_get(details, e->field);
+        if (!list) {
+            list = json_array();
+            json_object_set_new(details, e->field, list);
+        }
+        json_array_append_new(list, json_pack("{s:s,s:s}", "error", e->code, "description",
+                                              e->description));
+    }
+    api_json(c, 422, json_pack("{s:s,s:o}", "error", msg.data, "details", details));
+}
+
+void api_rate_limited(api_ctx *c, int retry_after_s, bool html)
+{
+    if (html)
+        api_page(c, 429, "Too many attempts",
+                 "<h1>Too many attempts</h1><p>Please wait a few minutes and try again.</p>");
+    else
+        api_error(c, PIN_ERATELIMIT, "Too many requests");
+    pin_resp_header(c->req, "Retry-After", pin_arena_printf(c->a, "%d", retry_after_s));
+}
+
+/* ---- the request path ---- */
+
+static int64_t api_begin(void *ctx, pin_req *req)
+{
+    pin_api *api = ctx;
+    size_t idx;
+    pin_param *caps = NULL;
+    const char *allow = NULL;
+    pin_err err = pin_router_find(routes, NROUTES, sizeof(routes[0]), req->method, req->path,
+                                  &req->arena, &idx, &caps, &allow);
+    if (err == PIN_ENOTFOUND) {
+        pin_resp_error(req, PIN_ENOTFOUND, NULL);
+        return 0;
+    }
+    if (err == PIN_EMETHOD) {
+        pin_resp_error(req, PIN_EMETHOD, NULL);
+        pin_resp_header(req, "Allow", allow);
+        return 0;
+    }
+    req->route = (void *)&routes[idx];
+    req->app_data = caps;
+    return api->cfg->body_max;
+}
+
+static void error_for(api_ctx *c, const api_route *rt, pin_err err, const char *msg)
+{
+    if (rt->flags & F_HTML) {
+        int status = pin_http_status_of(err);
+        api_page(c, status, "Error",
+                 pin_arena_printf(c->a, "<h1>%d</h1><p>%s</p>", status,
+                                  msg ? msg : "That did not work."));
+    } else {
+        api_error(c, err, msg);
+    }
+}
+
+static bool authenticate(api_ctx *c, const api_route *rt)
+{
+    const char *h = pin_req_header(c->req, "Authorization");
+    if (!h) {
+        if (rt->auth == AUTH_NONE) return true;
+        error_for(c, rt, PIN_EAUTH, "The access token is invalid");
+        return false;
+    }
+    if (strncasecmp(h, "Bearer ", 7) != 0) {
+        /* Basic credentials belong to /oauth/token and /oauth/revoke only. */
+        if (rt->auth == AUTH_NONE && strncasecmp(h, "Basic ", 6) == 0) return true;
+        error_for(c, rt, PIN_EAUTH, "The access token is invalid");
+        return false;
+    }
+    const char *tok = h + 7;
+    while (*tok == ' ') tok++;
+    pin_err err = pin_token_authenticate(c->svc, c->a, tok, &c->viewer);
+    if (err) {
+        error_for(c, rt, err, err == PIN_EAUTH ? "The access token is invalid" : NULL);
+        return false;
+    }
+    if (rt->auth == AUTH_USER && !c->viewer.account_id) {
+        error_for(c, rt, PIN_EFORBIDDEN, "This method requires an authenticated user");
+        return false;
+    }
+    if (c->viewer.account_id && !(rt->flags & F_ALLOW_PENDING)) {
+        if (!c->viewer.approved) {
+            error_for(c, rt, PIN_EFORBIDDEN, "Your login is currently pending approval");
+            return false;
+        }
+        if (c->viewer.suspended) {
+            error_for(c, rt, PIN_EFORBIDDEN, "Your login is currently disabled");
+            return false;
+        }
+    }
+    if (!pin_scopes_allow(c->viewer.scopes, rt->scope)) {
+        error_for(c, rt, PIN_EFORBIDDEN, "This action is outside the authorized scopes");
+        return false;
+    }
+    return true;
+}
+
+static void api_handle(void *ctx, pin_req *req)
+{
+    pin_api *api = ctx;
+    const api_route *rt = req->route;
+    api_ctx c = {.api = api, .svc = api->svc, .req = req, .a = &req->arena, .caps = req->app_data};
+    if (!authenticate(&c, rt)) return;
+    pin_err err = parse_params(&c);
+    if (err) {
+        error_for(&c, rt, err,
+                  err == PIN_EMEDIATYPE ? NULL : "The request body is not a valid JSON object");
+        return;
+    }
+    rt->fn(&c);
+    if (!req->status) api_error(&c, PIN_EIO, NULL);
+}
+
+pin_http_app pin_api_http_app(pin_api *api)
+{
+    return (pin_http_app){.ctx = api, .begin = api_begin, .handle = api_handle};
+}

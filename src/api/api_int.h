@@ -1,0 +1,104 @@
+/* Internals shared by the API's handler files. */
+#ifndef PIN_API_API_INT_H
+#define PIN_API_API_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+
+#include "api/api.h"
+#include "core/scope.h"
+#include "http/router.h"
+#include "service/accounts.h"
+
+struct pin_api {
+    pin_svc *svc;
+    const pin_config *cfg;
+    pthread_mutex_t cache_lock;  /* guards the instance cache below */
+    int64_t cache_at_ms;
+    char *cache_v1, *cache_v2;   /* rendered instance documents (heap, owned here) */
+    size_t cache_v1_len, cache_v2_len;
+};
+
+/* How a route authenticates. */
+enum {
+    AUTH_NONE = 0,      /* no token needed; a token, if sent, is still checked */
+    AUTH_APP = 1,       /* any valid token, app or user */
+    AUTH_USER = 2,      /* a signed-in person's token */
+};
+
+/* Route flags. */
+enum {
+    F_HTML = 1 << 0,            /* a page: errors render as HTML, not JSON */
+    F_ALLOW_PENDING = 1 << 1,   /* usable by accounts awaiting approval or suspended */
+};
+
+typedef struct api_ctx {
+    pin_api *api;
+    pin_svc *svc;
+    pin_req *req;
+    pin_arena *a;
+    pin_viewer viewer;
+    pin_param *caps;     /* captured path segments */
+    pin_param *params;   /* body (JSON flattened, or form) then query */
+} api_ctx;
+
+typedef void (*api_handler)(api_ctx *c);
+
+typedef struct api_route {
+    pin_route r;
+    api_handler fn;
+    int auth;
+    int scope;
+    unsigned flags;
+} api_route;
+
+/* Parameters: body first, then query. Arrays: "key[]" or repeated "key". */
+const char *api_param(api_ctx *c, const char *key);
+const char *api_cap(api_ctx *c, const char *key);
+int api_param_all(api_ctx *c, const char *key, const char **out, int max);
+/* Mastodon's boolean forms: true/1/on/t/yes and false/0/off/f/no/"". -1 if
+ * absent, -2 if not a boolean. */
+int api_param_bool(api_ctx *c, const char *key);
+
+/* Sends a JSON document (consumes `doc`). */
+void api_json(api_ctx *c, int status, json_t *doc);
+void api_error(api_ctx *c, pin_err err, const char *msg);
+/* 422 with Mastodon's "Validation failed: ..." text and details. */
+void api_field_errors(api_ctx *c, const pin_field_errors *fe);
+void api_rate_limited(api_ctx *c, int retry_after_s, bool html);
+
+/* Serializers (api/serialize.c). */
+json_t *api_account_json(api_ctx *c, const pin_account *acc);
+json_t *api_credential_account_json(api_ctx *c, const pin_account *acc);
+const char *api_iso_time(pin_arena *a, int64_t ms);
+const char *api_render_text(api_ctx *c, const char *text);
+
+/* Handlers by file. */
+void h_healthz(api_ctx *c);
+void h_readyz(api_ctx *c);
+void h_instance_v1(api_ctx *c);
+void h_instance_v2(api_ctx *c);
+void h_asset(api_ctx *c);
+void h_home_page(api_ctx *c);
+
+void h_apps_create(api_ctx *c);
+void h_apps_verify(api_ctx *c);
+void h_oauth_authorize_get(api_ctx *c);
+void h_oauth_authorize_post(api_ctx *c);
+void h_oauth_token(api_ctx *c);
+void h_oauth_revoke(api_ctx *c);
+void h_oauth_metadata(api_ctx *c);
+
+void h_accounts_create(api_ctx *c);
+void h_accounts_verify(api_ctx *c);
+void h_accounts_update(api_ctx *c);
+void h_accounts_get(api_ctx *c);
+void h_accounts_lookup(api_ctx *c);
+void h_sign_up_get(api_ctx *c);
+void h_sign_up_post(api_ctx *c);
+
+/* Server-rendered pages (api/pages.c): a complete HTML document around
+ * `body_html` (already safe HTML), with the page CSP. */
+void api_page(api_ctx *c, int status, const char *title, const char *body_html);
+
+#endif

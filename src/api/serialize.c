@@ -1,0 +1,108 @@
+/* Entities as Mastodon's API shows them. */
+#include <string.h>
+#include <time.h>
+
+#include "api/api_int.h"
+#include "core/text.h"
+
+const char *api_iso_time(pin_arena *a, int64_t ms)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    return pin_arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                            (int)(ms % 1000));
+}
+
+static const char *iso_date(pin_arena *a, int64_t ms)
+{
+    time_t s = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    return pin_arena_printf(a, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+static const char *resolve_local(void *ctx, pin_arena *a, const char *username, const char *domain)
+{
+    api_ctx *c = ctx;
+    if (domain) return NULL; /* no federation yet: remote names stay text */
+    pin_account acc;
+    if (pin_account_lookup(c->svc, a, username, &acc) != PIN_OK) return NULL;
+    return pin_arena_printf(a, "%s/@%s", c->api->cfg->base_url, acc.username);
+}
+
+const char *api_render_text(api_ctx *c, const char *text)
+{
+    pin_text_opts o = {.base_url = c->api->cfg->base_url, .resolve = resolve_local, .resolve_ctx = c};
+    pin_text_out out;
+    pin_text_render(c->a, text, strlen(text), &o, &out);
+    return out.html;
+}
+
+/* A profile field value: rendered like a caption, without the paragraph. */
+static const char *field_html(api_ctx *c, const char *value)
+{
+    const char *h = api_render_text(c, value);
+    size_t n = strlen(h);
+    if (n >= 7 && !strncmp(h, "<p>", 3) && !strcmp(h + n - 4, "</p>") && !strstr(h + 3, "<p>"))
+        return pin_arena_strndup(c->a, h + 3, n - 7);
+    return h;
+}
+
+json_t *api_account_json(api_ctx *c, const pin_account *acc)
+{
+    const char *base = c->api->cfg->base_url;
+    pin_arena *a = c->a;
+    const char *avatar = pin_arena_printf(a, "%s/assets/avatar.png", base);
+    const char *header = pin_arena_printf(a, "%s/assets/header.png", base);
+    json_t *fields = json_array();
+    for (int i = 0; i < acc->nfields; i++)
+        json_array_append_new(fields, json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name,
+                                                "value", field_html(c, acc->fields[i].value),
+                                                "verified_at"));
+    /* created_at is given at day precision, as Mastodon does. */
+    int64_t day = acc->created_at - acc->created_at % 86400000;
+    json_t *o = json_pack(
+        "{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,"
+        "s:[],s:o,s:b,s:b,s:b}",
+        "id", pin_arena_printf(a, "%lld", (long long)acc->id), "username", acc->username, "acct",
+        acc->username, "display_name", acc->display_name, "locked", acc->locked, "bot", acc->bot,
+        "discoverable", acc->discoverable, "group", 0, "indexable", acc->discoverable,
+        "created_at", api_iso_time(a, day), "note", api_render_text(c, acc->note), "url",
+        pin_arena_printf(a, "%s/@%s", base, acc->username), "uri",
+        pin_arena_printf(a, "%s/users/%s", base, acc->username), "avatar", avatar,
+        "avatar_static", avatar, "header", header, "header_static", header, "followers_count",
+        (json_int_t)acc->followers_count, "following_count", (json_int_t)acc->following_count,
+        "statuses_count", (json_int_t)acc->statuses_count, "last_status_at",
+        acc->last_status_at ? json_string(iso_date(a, acc->last_status_at)) : json_null(),
+        "emojis", "fields", fields, "noindex", !acc->discoverable, "hide_collections", 0,
+        "memorial", 0);
+    if (acc->suspended_at) json_object_set_new(o, "suspended", json_true());
+    return o;
+}
+
+static json_t *role_json(const char *role)
+{
+    /* Mastodon's built-in role ids: 0 everyone, 1 moderator, 2 admin... 3 owner. */
+    bool admin = !strcmp(role, "admin"), mod = !strcmp(role, "moderator");
+    return json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", admin ? "3" : mod ? "1" : "-99", "name",
+                     admin ? "Admin" : mod ? "Moderator" : "", "permissions",
+                     admin ? "1" : mod ? "1024" : "0", "color", "", "highlighted", admin || mod);
+}
+
+json_t *api_credential_account_json(api_ctx *c, const pin_account *acc)
+{
+    json_t *o = api_account_json(c, acc);
+    json_t *fields = json_array();
+    for (int i = 0; i < acc->nfields; i++)
+        json_array_append_new(fields, json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name,
+                                                "value", acc->fields[i].value, "verified_at"));
+    json_object_set_new(o, "source",
+                        json_pack("{s:s,s:b,s:s?,s:s,s:o,s:i}", "privacy",
+                                  acc->privacy ? acc->privacy : "public", "sensitive",
+                                  acc->sensitive, "language", acc->language, "note", acc->note,
+                                  "fields", fields, "follow_requests_count", 0));
+    json_object_set_new(o, "role", role_json(acc->role ? acc->role : "user"));
+    return o;
+}

@@ -1,0 +1,68 @@
+/* Caption and bio text: from what a person typed to Mastodon's `content` HTML.
+ *
+ * One linear pass (no regular expressions, no backtracking) finds #hashtags
+ * (Unicode letters, digits, marks and '_', e.g. #sunset, #انستجرام), @mentions
+ * (@user or @user@domain) and http(s) links, and renders everything else as
+ * escaped text: paragraphs split on blank lines become <p>...</p>, single
+ * newlines <br />. This module and html.h are the only places that make HTML
+ * from user text.
+ */
+#ifndef PIN_CORE_TEXT_H
+#define PIN_CORE_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/arena.h"
+
+enum {
+    PIN_TAG_MAX_BYTES = 256,     /* longer hashtags are not tags */
+    PIN_TEXT_MAX_TAGS = 64,      /* further hashtags render as links but are not listed */
+    PIN_TEXT_MAX_MENTIONS = 64,
+};
+
+typedef struct pin_text_tag {
+    const char *name;  /* as written, without '#', NUL-terminated (arena) */
+    const char *key;   /* case-folded form for comparison and URLs (arena) */
+} pin_text_tag;
+
+typedef struct pin_text_mention {
+    const char *username; /* without '@' (arena) */
+    const char *domain;   /* NULL for a local mention, else lower-cased (arena) */
+    const char *url;      /* from the resolver, or NULL when not resolved */
+} pin_text_mention;
+
+/* Resolves a mention to the profile URL it should link to; NULL means "no
+ * such account": the text then stays plain escaped text. The returned string
+ * must live at least as long as the arena (allocate it there). */
+typedef const char *(*pin_text_resolve_fn)(void *ctx, pin_arena *a, const char *username,
+                                           const char *domain);
+
+typedef struct pin_text_opts {
+    const char *base_url;           /* e.g. "https://pin.example" (no trailing slash) */
+    pin_text_resolve_fn resolve;    /* may be NULL: then no mention is linked */
+    void *resolve_ctx;
+} pin_text_opts;
+
+typedef struct pin_text_out {
+    const char *html;               /* Mastodon-style content HTML (arena) */
+    pin_text_tag *tags;             /* distinct by key, in order of appearance */
+    size_t ntags;
+    pin_text_mention *mentions;     /* distinct, in order of appearance */
+    size_t nmentions;
+} pin_text_out;
+
+/* Renders `len` bytes of `text`. Invalid UTF-8 sequences are replaced by
+ * U+FFFD; NUL bytes are dropped. Never fails: everything is owned by `a`. */
+void pin_text_render(pin_arena *a, const char *text, size_t len, const pin_text_opts *opts,
+                     pin_text_out *out);
+
+/* Case-folds a hashtag name (Unicode simple lower-casing) into the arena.
+ * Returns NULL if `name` is not a valid hashtag name (empty, too long, only
+ * digits, or a character outside letters/digits/marks/'_'). */
+const char *pin_text_tag_key(pin_arena *a, const char *name, size_t len);
+
+/* True when `s` (len bytes) is valid UTF-8 with no NUL and no surrogates. */
+bool pin_utf8_valid(const char *s, size_t len);
+
+#endif

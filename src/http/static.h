@@ -1,0 +1,14 @@
+/* Static files from one folder (the web app's assets), sent with sendfile.
+ * The name must be a single path segment of [A-Za-z0-9._-] not starting with
+ * '.', so no client input can leave the folder. */
+#ifndef PIN_HTTP_STATIC_H
+#define PIN_HTTP_STATIC_H
+
+#include "http/http.h"
+
+/* Answers req with the file `name` from `dir`: 200 with the content type
+ * of its extension, an ETag and Cache-Control; 304 on a matching
+ * If-None-Match; 404 for anything else. */
+void pin_http_static_file(pin_req *req, const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,59 @@
+/* The service layer's shared state and the types its operations exchange.
+ *
+ * A service operation is what a person does (register, sign in, update a
+ * profile...). It runs in one transaction that keeps every invariant, checks
+ * authorization itself, and knows nothing of HTTP. Results are plain structs
+ * whose strings live in the caller's arena.
+ */
+#ifndef PIN_SERVICE_SVC_H
+#define PIN_SERVICE_SVC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/id.h"
+#include "core/scope.h"
+#include "store/db.h"
+
+typedef struct pin_svc {
+    pin_store *store;        /* owned by whoever called pin_svc_init */
+    const pin_config *cfg;   /* borrowed, outlives the service */
+    char dummy_hash[128];    /* verified for unknown users so timing does not tell */
+} pin_svc;
+
+/* Prepares the service over an open, migrated store. */
+pin_err pin_svc_init(pin_svc *svc, pin_store *store, const pin_config *cfg) PIN_WUR;
+
+/* This thread's connection; PIN_EUNAVAILABLE if the database is unreachable. */
+pin_err pin_svc_db(pin_svc *svc, pin_db **out) PIN_WUR;
+
+/* Who is asking: resolved from a bearer token by pin_oauth_authenticate. */
+typedef struct pin_viewer {
+    pin_id token_id;      /* 0: anonymous */
+    pin_id app_id;
+    pin_id account_id;    /* 0: an app token (client_credentials) */
+    pin_scopes scopes;
+    bool approved;        /* false while registration awaits approval */
+    bool suspended;
+    bool admin;
+} pin_viewer;
+
+/* A validation failure on one field, Mastodon style
+ * ({"details": {"username": [{"error": "ERR_TAKEN", "description": ...}]}}). */
+typedef struct pin_field_error {
+    const char *field;
+    const char *code;        /* ERR_BLANK, ERR_TAKEN, ERR_INVALID, ERR_TOO_LONG, ... */
+    const char *description;
+} pin_field_error;
+
+typedef struct pin_field_errors {
+    pin_field_error items[8];
+    int n;
+} pin_field_errors;
+
+void pin_field_error_add(pin_field_errors *fe, const char *field, const char *code,
+                         const char *description);
+
+#endif

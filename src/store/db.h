@@ -1,0 +1,104 @@
+/* The database: one small interface over SQLite and PostgreSQL.
+ *
+ * A pin_store is shared by every thread; each thread gets its own connection
+ * from pin_store_db(), opened on first use and closed when the thread ends or
+ * the store closes. A pin_db is therefore never shared between threads.
+ *
+ * SQL is written once with `?` placeholders in the subset both engines accept;
+ * backends translate placeholders and cache prepared statements per
+ * connection, keyed by the SQL text's address: pass string literals (or
+ * strings that live as long as the store), never SQL built at run time from
+ * input. Values only ever travel as typed binds.
+ *
+ * Binds are described by a type string, one letter a value:
+ *   'i' int64_t   'b' bool (int)   's' const char * (NULL binds SQL NULL)
+ *   'n' SQL NULL (consumes no argument)   'd' double
+ *   'I' int64_t where 0 binds SQL NULL (optional references)
+ */
+#ifndef PIN_STORE_DB_H
+#define PIN_STORE_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+typedef struct pin_store pin_store;
+typedef struct pin_db pin_db;
+
+typedef enum pin_db_kind { PIN_DB_SQLITE, PIN_DB_POSTGRES } pin_db_kind;
+
+typedef struct pin_store_opts {
+    int busy_timeout_ms; /* how long a writer waits for the lock before 503 (default 5000) */
+} pin_store_opts;
+
+/* Opens a store for `url`: "sqlite:PATH", a plain path (SQLite), or
+ * "postgres://..." / "postgresql://...". Checks that a first connection can
+ * be made. PIN_EINVAL for an unknown scheme, PIN_EUNAVAILABLE if the
+ * database cannot be reached. Caller frees with pin_store_close(). */
+pin_err pin_store_open(const char *url, const pin_store_opts *opts, pin_store **out) PIN_WUR;
+/* Closes every connection this store opened. No thread may use it after. */
+void pin_store_close(pin_store *s);
+pin_db_kind pin_store_kind(const pin_store *s);
+
+/* This thread's connection (opened if needed). PIN_EUNAVAILABLE if the
+ * database cannot be reached now; the next call tries again. */
+pin_err pin_store_db(pin_store *s, pin_db **out) PIN_WUR;
+pin_db_kind pin_db_kind_of(const pin_db *db);
+
+/* A running query. Embed it on the stack; always finish with pin_q_end(). */
+typedef struct pin_q {
+    pin_db *db;
+    void *impl;   /* backend statement or result */
+    int row;      /* postgres: current row index */
+    int nrows;
+    pin_err err;  /* first error seen */
+} pin_q;
+
+/* Starts a query. Errors are kept in q->err and reported by pin_q_end(), so
+ * the usual loop is:
+ *     pin_q q;
+ *     pin_db_query(db, &q, "SELECT a FROM t WHERE id = ?", "i", id);
+ *     while (pin_q_step(&q)) use(pin_q_i64(&q, 0));
+ *     err = pin_q_end(&q);
+ */
+void pin_db_query(pin_db *db, pin_q *q, const char *sql, const char *types, ...);
+/* Advances to the next row; false at the end or on error. */
+bool pin_q_step(pin_q *q);
+/* Column accessors for the current row. Text is borrowed until the next step;
+ * NULL columns give 0 / NULL. */
+int64_t pin_q_i64(pin_q *q, int col);
+double pin_q_double(pin_q *q, int col);
+const char *pin_q_text(pin_q *q, int col);
+bool pin_q_null(pin_q *q, int col);
+/* Text copied into `a`; NULL for SQL NULL. */
+char *pin_q_strdup(pin_q *q, int col, pin_arena *a);
+/* Releases the statement; returns the first error of the query. */
+pin_err pin_q_end(pin_q *q);
+
+/* Runs a statement that returns no rows. `changes` (may be NULL) receives the
+ * number of rows it changed. PIN_ECONFLICT on a unique-constraint violation. */
+pin_err pin_db_exec(pin_db *db, int64_t *changes, const char *sql, const char *types, ...) PIN_WUR;
+/* Runs a query expected to return at most one row with one integer column.
+ * PIN_ENOTFOUND when there is no row. */
+pin_err pin_db_i64(pin_db *db, int64_t *out, const char *sql, const char *types, ...) PIN_WUR;
+
+/* Runs `fn` inside one transaction and commits. Write transactions
+ * (`write` true) take the write lock up front. If fn or the commit fails
+ * with PIN_EBUSY (lock conflict, serialization failure, deadlock), the whole
+ * transaction is rolled back and retried with backoff a bounded number of
+ * times, so fn must have no effect outside the database. Any other error
+ * rolls back and is returned. A lock that stays busy past the store's busy
+ * timeout gives PIN_EUNAVAILABLE. */
+typedef pin_err (*pin_tx_fn)(pin_db *db, void *ctx);
+pin_err pin_db_tx(pin_db *db, bool write, pin_tx_fn fn, void *ctx) PIN_WUR;
+bool pin_db_in_tx(const pin_db *db);
+
+/* Runs a script of several statements with no binds (migrations only). */
+pin_err pin_db_script(pin_db *db, const char *sql) PIN_WUR;
+
+/* The last error message from the engine, for logs only (never to clients). */
+const char *pin_db_errmsg(pin_db *db);
+
+#endif
