@@ -74,7 +74,7 @@ static void scopes_hierarchy(void **state)
     assert_true(pin_scopes_parse("", &s, NULL, NULL));
     assert_int_equal(s, PIN_SCOPE_BIT(PIN_SCOPE_READ));
     assert_false(pin_scopes_parse("read admin:everything", &s, &bad, &badlen));
-    assert_int_equal(badlen, 15);
+    assert_int_equal(badlen, 16);
     assert_true(pin_scopes_parse("read+write", &s, NULL, NULL)); /* '+' from query strings */
     pin_arena a = {0};
     assert_string_equal(pin_scopes_format(s, &a), "read write");

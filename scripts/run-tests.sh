@@ -1,0 +1,139 @@
+#!/bin/bash
+# Builds pinhole three ways and runs every test suite, then prints one line
+# "N passed, N failed" summing them all. Exit status is non-zero on any failure.
+#
+#   build/       the normal build: unit tests, API tests
+#   build-san/   ASan + UBSan (gcc): unit tests and API tests again
+#   build-fuzz/  clang + libFuzzer: a short run of every fuzz target
+#
+# FUZZ_SECONDS (default 20) sets each fuzz target's run; --fuzz-only runs
+# just the fuzzers (make fuzz).
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT=$ROOT/test-output
+mkdir -p "$OUT"
+passed=0
+failed=0
+failures=()
+fuzz_only=false
+[ "${1:-}" = "--fuzz-only" ] && fuzz_only=true
+FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+NPROC=$(nproc)
+
+note() { printf '\n== %s\n' "$*"; }
+count() { # name passed failed
+    passed=$((passed + $2))
+    failed=$((failed + $3))
+    [ "$3" -gt 0 ] && failures+=("$1 ($3)")
+    printf '   %s: %d passed, %d failed\n' "$1" "$2" "$3"
+}
+
+setup() { # dir, meson args...
+    local dir=$1
+    shift
+    if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" "$@" >"$OUT/setup-$(basename "$dir").log" 2>&1 ||
+            { cat "$OUT/setup-$(basename "$dir").log"; return 1; }
+    fi
+    ninja -C "$dir" >"$OUT/build-$(basename "$dir").log" 2>&1 ||
+        { tail -50 "$OUT/build-$(basename "$dir").log"; return 1; }
+}
+
+unit() { # build dir, label
+    local dir=$1 label=$2
+    local p=0 f=0
+    for t in "$dir"/tests/test_*; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        local log="$OUT/unit-$label-$(basename "$t").log"
+        (cd "$OUT" && CMOCKA_MESSAGE_OUTPUT=TAP "$ROOT/$t") >"$log" 2>&1
+        local rc=$?
+        local ok nok
+        ok=$(grep -c '^ok ' "$log")
+        nok=$(grep -c '^not ok ' "$log")
+        if [ $rc -ne 0 ] && [ "$nok" -eq 0 ]; then nok=1; fi # crashed before reporting
+        p=$((p + ok))
+        f=$((f + nok))
+        [ "$nok" -gt 0 ] && { echo "   --- $(basename "$t") [$label]:"; grep -v '^ok ' "$log" | tail -30; }
+    done
+    if "$ROOT/tests/check-layers.sh" "$ROOT/src" >"$OUT/layers.log" 2>&1; then p=$((p + 1)); else
+        f=$((f + 1)); cat "$OUT/layers.log"; fi
+    if "$ROOT/tests/check-readme.sh" "$dir/pinhole" "$ROOT/README.md" >"$OUT/readme.log" 2>&1; then
+        p=$((p + 1)); else f=$((f + 1)); cat "$OUT/readme.log"; fi
+    count "unit tests [$label]" $p $f
+}
+
+api() { # binary, label
+    local bin=$1 label=$2
+    local log="$OUT/api-$label.log"
+    PINHOLE_BIN=$bin node --test --test-reporter=tap --test-concurrency="$NPROC" tests/api/ >"$log" 2>&1
+    local rc=$?
+    local p f
+    p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
+    f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -1)
+    p=${p:-0}
+    f=${f:-0}
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "   no API test ran"; f=1; fi
+    [ "$f" -gt 0 ] && { echo "   --- API failures [$label] (full log: $log):"; grep -B2 -A25 '^not ok\|^    not ok\|^        not ok' "$log" | head -150; }
+    count "API tests [$label]" "$p" "$f"
+}
+
+fuzz() {
+    local p=0 f=0
+    for t in build-fuzz/tests/fuzz_*; do
+        [ -f "$t" ] && [ -x "$t" ] || continue
+        local name=${t##*/fuzz_}
+        local corpus="$OUT/corpus-$name"
+        rm -rf "$corpus"
+        mkdir -p "$corpus"
+        cp tests/fuzz/corpus/"$name"/* "$corpus"/ 2>/dev/null
+        local log="$OUT/fuzz-$name.log"
+        if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+            -artifact_prefix="$OUT/crash-$name-" "$corpus" >"$log" 2>&1; then
+            p=$((p + 1))
+            printf '   fuzz %-10s %s executions\n' "$name" "$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
+        else
+            f=$((f + 1))
+            echo "   --- fuzz $name failed:"
+            grep -A30 'ERROR\|==.*==' "$log" | head -40
+        fi
+    done
+    count "fuzz targets (${FUZZ_SECONDS}s each)" $p $f
+}
+
+start=$(date +%s)
+if ! $fuzz_only; then
+    note "build (normal)"
+    if setup build; then
+        unit build normal
+        api "$ROOT/build/pinhole" normal
+    else
+        count "build (normal)" 0 1
+    fi
+
+    note "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+    if setup build-san -Db_sanitize=address,undefined -Db_lundef=false \
+        -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debug; then
+        export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+        export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+        export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
+        unit build-san sanitizers
+        api "$ROOT/build-san/pinhole" sanitizers
+        unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+    else
+        count "build (sanitizers)" 0 1
+    fi
+fi
+
+note "fuzzing (clang + libFuzzer)"
+if CC=clang setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false; then
+    fuzz
+else
+    count "build (fuzz)" 0 1
+fi
+
+note "done in $(($(date +%s) - start)) s"
+for x in "${failures[@]+"${failures[@]}"}"; do echo "   FAILED: $x"; done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
