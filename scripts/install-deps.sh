@@ -7,8 +7,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 BUILD="meson ninja-build pkg-config gcc libc6-dev libmicrohttpd-dev libjansson-dev
-libsqlite3-dev libsodium-dev libinih-dev"
-TEST="clang libclang-rt-14-dev libcmocka-dev sqlite3 curl procps"
+libsqlite3-dev libsodium-dev libinih-dev libpq-dev"
+TEST="clang libclang-rt-14-dev libcmocka-dev sqlite3 curl procps postgresql postgresql-client"
 
 want="$BUILD"
 [ "${1:-}" = "--test" ] && want="$want $TEST"

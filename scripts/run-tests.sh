@@ -102,11 +102,43 @@ fuzz() {
     count "fuzz targets (${FUZZ_SECONDS}s each)" $p $f
 }
 
+pg_start() {
+    PG_DIR=$OUT/pg/data
+    rm -rf "$OUT/pg"
+    local port=$((55000 + RANDOM % 2000))
+    PG_URL=$("$ROOT/scripts/pg-test.sh" start "$PG_DIR" "$port") || return 1
+    trap '"$ROOT/scripts/pg-test.sh" stop "$PG_DIR"' EXIT
+    PG_BASE=${PG_URL%/postgres}
+}
+
+pg_db() { # name -> URL of a new empty database
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$PG_URL" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null && echo "$PG_BASE/$1"
+}
+
 start=$(date +%s)
 if ! $fuzz_only; then
+    note "PostgreSQL (throwaway server on loopback)"
+    if pg_start; then
+        echo "   $PG_URL"
+        export PINHOLE_TEST_PG=$PG_URL
+    else
+        count "PostgreSQL start" 0 1
+    fi
+
     note "build (normal)"
     if setup build; then
         unit build normal
+        if [ -n "${PG_URL:-}" ]; then
+            url=$(pg_db unit_store)
+            log="$OUT/unit-postgres-test_store.log"
+            (cd "$OUT" && CMOCKA_MESSAGE_OUTPUT=TAP PINHOLE_TEST_STORE=$url "$ROOT/build/tests/test_store") >"$log" 2>&1
+            rc=$?
+            ok=$(grep -c '^ok ' "$log")
+            nok=$(grep -c '^not ok ' "$log")
+            if [ $rc -ne 0 ] && [ "$nok" -eq 0 ]; then nok=1; fi
+            [ "$nok" -gt 0 ] && tail -30 "$log"
+            count "store tests [postgres]" "$ok" "$nok"
+        fi
         api "$ROOT/build/pinhole" normal
     else
         count "build (normal)" 0 1

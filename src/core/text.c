@@ -1,13 +1,15 @@
 /* Caption and bio text to Mastodon-style content HTML (contract in text.h).
  *
- * The renderer walks the bytes once, decoding UTF-8 as it goes. At each '#',
+ * The renderer walks the bytes once, decoding UTF-8 as it goes. At a '#',
  * '@' or 'h' that follows a non-word character it looks ahead over the
- * candidate token; the look-ahead never re-reads bytes a previous token or
- * look-ahead already consumed (beyond a constant), so the total work is linear
- * in the input whatever its shape: there is no regular expression to
- * backtrack. Every byte of user text reaches the output through
- * pin_html_escape(); the only unescaped bytes we write are our own tag
- * literals.
+ * candidate token. Each look-ahead is capped or stops where no earlier one
+ * could have continued ('#' ends a tag, '@' ends a username), and a link too
+ * long to link is skipped whole, so every byte is examined a bounded number
+ * of times and the work is linear whatever the input: there is no regular
+ * expression to backtrack. Every byte of user text reaches the output through
+ * pin_html_escape(); the only bytes written unescaped are our own tags and
+ * percent-encoded tag URLs. The output can be ~40 times the input (a text of
+ * "#a " tags), so callers bound the input length.
  *
  * Character classes come from the C.UTF-8 locale (iswalnum_l, towlower_l),
  * created once and never changed, so rendering is thread-safe. glibc does
@@ -357,6 +359,7 @@ static bool ends_link(uint32_t cp)
     case '<':
     case '>':
     case '"':
+    case 0xAD: /* soft hyphen: invisible */
     case 0x1680:
     case 0x2028:
     case 0x2029:

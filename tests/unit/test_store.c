@@ -16,12 +16,20 @@
 
 static char path[256];
 
+/* PINHOLE_TEST_STORE=postgres://... runs the same tests on PostgreSQL
+ * (its public schema is emptied first). */
 static int setup(void **state)
 {
+    const char *url = getenv("PINHOLE_TEST_STORE");
     snprintf(path, sizeof(path), "/tmp/pinhole-test-store-%d.db", (int)getpid());
     unlink(path);
     pin_store *s;
-    if (pin_store_open(path, NULL, &s)) return -1;
+    if (pin_store_open(url ? url : path, NULL, &s)) return -1;
+    if (url) {
+        pin_db *db;
+        if (pin_store_db(s, &db) || pin_db_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            return -1;
+    }
     *state = s;
     return 0;
 }

@@ -277,6 +277,8 @@ static void test_hashtag_keys(void **state)
     assert_string_equal(pin_text_tag_key(a, "ΣΟΦΙΑ", strlen("ΣΟΦΙΑ")), "σοφια");
     assert_string_equal(pin_text_tag_key(a, "tag_2024", 8), "tag_2024");
     assert_string_equal(pin_text_tag_key(a, "Tagged", 3), "tag"); /* only len bytes */
+    assert_string_equal(pin_text_tag_key(a, "_1", 2), "_1");      /* not only digits */
+    assert_string_equal(pin_text_tag_key(a, "Ünïcödé", strlen("Ünïcödé")), "ünïcödé");
     assert_null(pin_text_tag_key(a, "", 0));
     assert_null(pin_text_tag_key(a, "123", 3));
     assert_null(pin_text_tag_key(a, "a b", 3));
@@ -355,6 +357,19 @@ static void test_mentions(void **state)
     assert_string_equal(out.mentions[2].domain, "remote.example");
     assert_string_equal(out.mentions[2].url, "https://remote.example/@bob");
     assert_int_equal(f->resolve_calls, 3); /* once per distinct mention */
+}
+
+static void test_mention_dedup_by_domain(void **state)
+{
+    /* The same name on another server is another person. */
+    pin_text_out out = render_out(state, "@bob @bob@remote.example @BOB@REMOTE.example");
+    assert_string_equal(out.html,
+                        "<p>@bob " MENTION("https://remote.example/@bob", "bob") " " MENTION(
+                            "https://remote.example/@bob", "BOB") "</p>");
+    assert_int_equal(out.nmentions, 2);
+    assert_null(out.mentions[0].domain);
+    assert_null(out.mentions[0].url);
+    assert_string_equal(out.mentions[1].domain, "remote.example");
 }
 
 static void test_mention_boundaries(void **state)
@@ -706,6 +721,7 @@ int main(void)
         T(test_hashtag_limit),
         T(test_mention_exact),
         T(test_mentions),
+        T(test_mention_dedup_by_domain),
         T(test_mention_boundaries),
         T(test_mention_lengths),
         T(test_mention_limit),
