@@ -103,7 +103,8 @@ wait_http() { # url: wait until it answers 200
         [ "$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)" = 200 ] && return 0
         sleep 0.1
     done
-    die "$1 did not come up"
+    say "$1 did not come up"
+    return 1
 }
 
 PH_PORT=$(free_port)
@@ -118,17 +119,21 @@ NG="http://127.0.0.1:$NG_PORT"
 
 PIN_CMD=() # "taskset -c 0" in the pinned configuration
 
+PH_ARGS=()
 start_pinhole() { # log_level threads logfile
+    PH_ARGS=("$@")
     "${PIN_CMD[@]}" "$PINHOLE" serve --data-dir "$DATA" --listen "127.0.0.1:$PH_PORT" \
         --set "log_level=$1" --set "threads=$2" --set rate_auth_limit=100000 \
         </dev/null >>"$3" 2>&1 &
     PH_PID=$!
-    wait_http "$PH/api/v1/instance"
+    wait_http "$PH/api/v1/instance" || { tail -n 20 "$3" >&2; die "pinhole did not start"; }
 }
 
 stop_pinhole() { stop_pid "$PH_PID"; PH_PID=; }
 
+NG_WORKERS=1
 start_nginx() { # worker_processes
+    NG_WORKERS=$1
     local temps="" m
     for m in client_body fastcgi proxy scgi uwsgi; do
         local d=${m%_body}
@@ -167,10 +172,36 @@ EOF
     "${PIN_CMD[@]}" "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" \
         </dev/null >>"$TMP/nginx/logs/stdout.log" 2>&1 &
     NG_PID=$!
-    wait_http "$NG/api/v1/instance"
+    wait_http "$NG/api/v1/instance" || { tail -n 20 "$TMP/nginx/logs/error.log" >&2; die "nginx did not start"; }
 }
 
 stop_nginx() { stop_pid "$NG_PID" QUIT; NG_PID=; }
+
+# After each run: did a server die under load? Say how, and start it again.
+DEATHS=0
+check_alive() {
+    local st
+    if [ -n "$PH_PID" ] && ! kill -0 "$PH_PID" 2>/dev/null; then
+        st=0
+        wait "$PH_PID" 2>/dev/null || st=$?
+        say "  !! pinhole (pid $PH_PID) exited during this run, status $st$([ "$st" -gt 128 ] && echo " = signal $((st - 128))")"
+        say "  !! (status 0 = a SIGTERM/SIGINT from elsewhere: another process killed it)"
+        say "  !! last lines of its log:"
+        tail -n 5 "${PH_ARGS[2]}" | sed 's/^/  !!   /' >&2
+        DEATHS=$((DEATHS + 1))
+        start_pinhole "${PH_ARGS[@]}"
+        return 1
+    fi
+    if [ -n "$NG_PID" ] && ! kill -0 "$NG_PID" 2>/dev/null; then
+        st=0
+        wait "$NG_PID" 2>/dev/null || st=$?
+        say "  !! nginx (pid $NG_PID) exited during this run, status $st"
+        DEATHS=$((DEATHS + 1))
+        start_nginx "$NG_WORKERS"
+        return 1
+    fi
+    return 0
+}
 
 # ---- user, token, reference file ------------------------------------------------
 
@@ -272,9 +303,14 @@ measure() { # config name rep
     line=$("${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$hdr" \
         -s "$TMP/report.lua" "$url" 2>&1 | grep '^RESULT' || true)
     after=$(tcp_opens)
-    [ -n "$line" ] || die "wrk printed no result for $name"
+    local died=0
+    check_alive || died=1
+    if [ -z "$line" ]; then
+        say "  !! wrk printed no result for $name (server gone?)"
+        line="RESULT requests=0 rps=0 p50_ms=0 p90_ms=0 p99_ms=0 max_ms=0 bytes=0 http_errors=0 connect=0 read=0 write=0 timeout=1"
+    fi
     size=${SIZE[$name]}
-    line="$line conns=$((after - before)) expect_bytes=$size"
+    line="$line conns=$((after - before)) expect_bytes=$size died=$died"
     echo "cfg=$cfg name=$name rep=$rep ${line#RESULT }" >>"$RESULTS"
     awk -v n="$name" -v r="$rep" '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
@@ -358,11 +394,12 @@ function med(a, n,   i, j, t) {
     c = ++cnt[k]
     rps[k, c] = v["rps"]; p50[k, c] = v["p50_ms"]; p99[k, c] = v["p99_ms"]
     herr[k] += v["http_errors"]; serr[k] += v["connect"] + v["read"] + v["write"] + v["timeout"]
+    died[k] += v["died"]
     if (v["conns"] > maxc[k]) maxc[k] = v["conns"]
     bpr = v["requests"] ? v["bytes"] / v["requests"] : 0
     d = bpr - v["expect_bytes"]; if (d < 0) d = -d
     if (d > 1) badsize[k]++
-    runs[k] = runs[k] sprintf("%s%.0f", c > 1 ? "," : "", v["rps"])
+    runs[k] = runs[k] sprintf("%s%.0f", (c > 1 ? "," : ""), v["rps"])
 }
 END {
     for (i = 1; i <= nk; i++) {
@@ -382,7 +419,7 @@ END {
         base = ck[1]; sub(/-log$/, "", base)
         ng = mr[base, "nginx"]
         ratio = ng > 0 ? sprintf("%.2f", mr[k] / ng) : "-"
-        printf "%-10s %10.0f %8.3f %8.3f %10s %9d %9d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, herr[k], serr[k], maxc[k], runs[k], badsize[k] ? "  SIZE MISMATCH" : ""
+        printf "%-10s %10.0f %8.3f %8.3f %10s %9d %9d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? "  SERVER DIED" : "")
     }
     printf "\ntargets (pinhole): instance >= nginx, verify_credentials >= 0.5 x nginx, p99 < %d ms\n", tgt_p99
     for (i = 1; i <= nk; i++) {
@@ -390,17 +427,18 @@ END {
         if (ck[1] ~ /-log$/ || ck[2] == "nginx") continue
         ng = mr[ck[1], "nginx"]; need = ck[2] == "instance" ? 1 : 0.5
         ok1 = ng > 0 && mr[k] >= need * ng; ok2 = m99[k] < tgt_p99
-        ok3 = herr[k] == 0 && serr[k] == 0 && !badsize[k]
+        ok3 = herr[k] == 0 && serr[k] == 0 && !badsize[k] && !died[k]
         printf "  %-9s %-9s throughput %s (%.2f of nginx, want >= %.1f)  p99 %s (%.3f ms)  errors %s\n", ck[1], ck[2],
-            ok1 ? "PASS" : "FAIL", ng > 0 ? mr[k] / ng : 0, need, ok2 ? "PASS" : "FAIL", m99[k], ok3 ? "none" : "PRESENT"
+            (ok1 ? "PASS" : "FAIL"), (ng > 0 ? mr[k] / ng : 0), need, (ok2 ? "PASS" : "FAIL"), m99[k], (ok3 ? "none" : "PRESENT")
         if (!ok3) errs = 1
     }
-    for (i = 1; i <= nk; i++) { k = order[i]; split(k, ck, SUBSEP); if (ck[2] == "nginx" && (herr[k] || serr[k] || badsize[k])) errs = 1 }
-    if (errs) print "\nWARNING: HTTP errors, socket errors or odd response sizes: see the per-run lines above"
+    for (i = 1; i <= nk; i++) { k = order[i]; split(k, ck, SUBSEP); if (ck[2] == "nginx" && (herr[k] || serr[k] || badsize[k] || died[k])) errs = 1 }
+    if (errs) print "\nWARNING: HTTP errors, socket errors, odd response sizes or a server that died: see the per-run lines above"
 }' "$RESULTS"
 if [ "$LOGRUN" = 1 ]; then
     echo "access log run: $LOG_LINES lines ($LOG_BYTES bytes) written by pinhole to a file"
 fi
 echo "columns: http_err = responses with status >= 400 (wrk); sock_err = connect+read+write+timeout;"
 echo "max_conns = new TCP connections during a run (system-wide; ~$CONNS means keep-alive held)."
+[ "$DEATHS" = 0 ] || echo "WARNING: a server exited $DEATHS time(s) during the bench and was restarted (see above)."
 exit 0
