@@ -79,7 +79,35 @@ static int bool_param(api_ctx *c, const char *key, pin_field_errors *fe)
     return v < 0 ? -1 : v;
 }
 
+/* Processes an uploaded avatar or header and makes it the account's. */
+static bool set_image(api_ctx *c, const char *field, bool header)
+{
+    const pin_param *file = api_file(c, field);
+    if (!file) return true;
+    pin_media_in in = {.path = file->value, .purpose = header ? "header" : "avatar"};
+    pin_media m;
+    const char *why = NULL;
+    pin_err err = pin_media_create(c->svc, c->a, &c->viewer, &in, &m, &why);
+    if (!err) err = pin_account_set_image(c->svc, &c->viewer, header, m.id);
+    if (err) {
+        api_error(c, err, why);
+        return false;
+    }
+    return true;
+}
+
+static void update_job(api_ctx *c);
+
 void h_accounts_update(api_ctx *c)
+{
+    if (api_file(c, "avatar") || api_file(c, "header")) {
+        api_defer(c, update_job); /* image processing runs on the worker pool */
+        return;
+    }
+    update_job(c);
+}
+
+static void update_job(api_ctx *c)
 {
     pin_field_errors fe = {0};
     pin_profile_update u = {
@@ -92,11 +120,7 @@ void h_accounts_update(api_ctx *c)
         .privacy = api_param(c, "source[privacy]"),
         .language = api_param(c, "source[language]"),
     };
-    if (api_param(c, "avatar") || api_param(c, "header")) {
-        api_error(c, PIN_EUNPROCESSABLE,
-                  "Profile pictures are not supported by this server yet");
-        return;
-    }
+    if (!set_image(c, "avatar", false) || !set_image(c, "header", true)) return;
     /* fields_attributes[i][name|value], from a form or a JSON array/object. */
     for (int i = 0; i < 16; i++) {
         const char *n = api_param(c, pin_arena_printf(c->a, "fields_attributes[%d][name]", i));

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api_int.h"
 #include "core/log.h"
@@ -29,9 +30,21 @@ static const api_route routes[] = {
     ROUTE("POST", "/auth/sign_up", h_sign_up_post, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("POST", "/api/v1/accounts", h_accounts_create, AUTH_APP, S(WRITE_ACCOUNTS), 0),
     ROUTE("GET", "/api/v1/accounts/verify_credentials", h_accounts_verify, AUTH_USER, S(PROFILE), F_ALLOW_PENDING),
-    ROUTE("PATCH", "/api/v1/accounts/update_credentials", h_accounts_update, AUTH_USER, S(WRITE_ACCOUNTS), 0),
+    ROUTE("PATCH", "/api/v1/accounts/update_credentials", h_accounts_update, AUTH_USER, S(WRITE_ACCOUNTS), F_UPLOAD),
     ROUTE("GET", "/api/v1/accounts/lookup", h_accounts_lookup, AUTH_NONE, S(NONE), 0),
     ROUTE("GET", "/api/v1/accounts/:id", h_accounts_get, AUTH_NONE, S(NONE), 0),
+    ROUTE("POST", "/api/v1/media", h_media_create, AUTH_USER, S(WRITE_MEDIA), F_UPLOAD),
+    ROUTE("POST", "/api/v2/media", h_media_create, AUTH_USER, S(WRITE_MEDIA), F_UPLOAD),
+    ROUTE("GET", "/api/v1/media/:id", h_media_get, AUTH_USER, S(WRITE_MEDIA), 0),
+    ROUTE("PUT", "/api/v1/media/:id", h_media_update, AUTH_USER, S(WRITE_MEDIA), 0),
+    ROUTE("DELETE", "/api/v1/media/:id", h_media_delete, AUTH_USER, S(WRITE_MEDIA), 0),
+    ROUTE("GET", "/media/:token/:variant", h_media_file, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("POST", "/api/v1/statuses", h_statuses_create, AUTH_USER, S(WRITE_STATUSES), 0),
+    ROUTE("GET", "/api/v1/statuses/:id", h_statuses_get, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("PUT", "/api/v1/statuses/:id", h_statuses_edit, AUTH_USER, S(WRITE_STATUSES), 0),
+    ROUTE("DELETE", "/api/v1/statuses/:id", h_statuses_delete, AUTH_USER, S(WRITE_STATUSES), 0),
+    ROUTE("GET", "/api/v1/statuses/:id/history", h_statuses_history, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("GET", "/api/v1/statuses/:id/source", h_statuses_source, AUTH_USER, S(READ_STATUSES), 0),
 };
 
 enum { NROUTES = sizeof(routes) / sizeof(routes[0]) };
@@ -51,12 +64,16 @@ pin_api *pin_api_new(pin_svc *svc)
     api->svc = svc;
     api->cfg = svc->cfg;
     pthread_mutex_init(&api->cache_lock, NULL);
+    /* One photo worker per core; a short queue, then 503. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    api->pool = pin_pool_new(cores > 0 ? (int)cores : 1, 64);
     return api;
 }
 
 void pin_api_free(pin_api *api)
 {
     if (!api) return;
+    pin_pool_free(api->pool);
     pthread_mutex_destroy(&api->cache_lock);
     free(api->cache_v1);
     free(api->cache_v2);
@@ -259,6 +276,10 @@ static int64_t api_begin(void *ctx, pin_req *req)
     }
     req->route = (void *)&routes[idx];
     req->app_data = caps;
+    if (routes[idx].flags & F_UPLOAD) {
+        req->upload_dir = api->svc->upload_dir;
+        return api->cfg->media_max_bytes + 64 * 1024; /* the file plus its form fields */
+    }
     return api->cfg->body_max;
 }
 
@@ -329,7 +350,7 @@ static void api_handle(void *ctx, pin_req *req)
         return;
     }
     rt->fn(&c);
-    if (!req->status) api_error(&c, PIN_EIO, NULL);
+    if (!req->status && !req->deferred) api_error(&c, PIN_EIO, NULL);
 }
 
 pin_http_app pin_api_http_app(pin_api *api)

@@ -6,9 +6,12 @@
 #include <pthread.h>
 
 #include "api/api.h"
+#include "core/pool.h"
 #include "core/scope.h"
 #include "http/router.h"
 #include "service/accounts.h"
+#include "service/media.h"
+#include "service/statuses.h"
 
 struct pin_api {
     pin_svc *svc;
@@ -17,6 +20,7 @@ struct pin_api {
     int64_t cache_at_ms;
     char *cache_v1, *cache_v2;   /* rendered instance documents (heap, owned here) */
     size_t cache_v1_len, cache_v2_len;
+    pin_pool *pool;              /* photo processing workers (owned) */
 };
 
 /* How a route authenticates. */
@@ -30,6 +34,7 @@ enum {
 enum {
     F_HTML = 1 << 0,            /* a page: errors render as HTML, not JSON */
     F_ALLOW_PENDING = 1 << 1,   /* usable by accounts awaiting approval or suspended */
+    F_UPLOAD = 1 << 2,          /* multipart files stream to disk; body up to media_max_bytes */
 };
 
 typedef struct api_ctx {
@@ -40,6 +45,7 @@ typedef struct api_ctx {
     pin_viewer viewer;
     pin_param *caps;     /* captured path segments */
     pin_param *params;   /* body (JSON flattened, or form) then query */
+    void (*deferred_fn)(struct api_ctx *c); /* set by api_defer */
 } api_ctx;
 
 typedef void (*api_handler)(api_ctx *c);
@@ -60,6 +66,13 @@ int api_param_all(api_ctx *c, const char *key, const char **out, int max);
  * absent, -2 if not a boolean. */
 int api_param_bool(api_ctx *c, const char *key);
 
+/* A multipart file field (streamed to disk), or NULL. */
+const pin_param *api_file(api_ctx *c, const char *key);
+/* Runs fn(c) on the worker pool and answers when it is done (CPU-heavy work
+ * must not hold an HTTP thread). fn must set the response. */
+void api_defer(api_ctx *c, void (*fn)(api_ctx *c));
+void api_run_deferred(void *arg);
+
 /* Sends a JSON document (consumes `doc`). */
 void api_json(api_ctx *c, int status, json_t *doc);
 void api_error(api_ctx *c, pin_err err, const char *msg);
@@ -70,6 +83,8 @@ void api_rate_limited(api_ctx *c, int retry_after_s, bool html);
 /* Serializers (api/serialize.c). */
 json_t *api_account_json(api_ctx *c, const pin_account *acc);
 json_t *api_credential_account_json(api_ctx *c, const pin_account *acc);
+json_t *api_media_json(api_ctx *c, const pin_media *m);
+json_t *api_status_json(api_ctx *c, const pin_status *s);
 const char *api_iso_time(pin_arena *a, int64_t ms);
 const char *api_render_text(api_ctx *c, const char *text);
 
@@ -96,6 +111,19 @@ void h_accounts_get(api_ctx *c);
 void h_accounts_lookup(api_ctx *c);
 void h_sign_up_get(api_ctx *c);
 void h_sign_up_post(api_ctx *c);
+
+void h_media_create(api_ctx *c);
+void h_media_get(api_ctx *c);
+void h_media_update(api_ctx *c);
+void h_media_delete(api_ctx *c);
+void h_media_file(api_ctx *c);
+
+void h_statuses_create(api_ctx *c);
+void h_statuses_get(api_ctx *c);
+void h_statuses_delete(api_ctx *c);
+void h_statuses_edit(api_ctx *c);
+void h_statuses_history(api_ctx *c);
+void h_statuses_source(api_ctx *c);
 
 /* Server-rendered pages (api/pages.c): a complete HTML document around
  * `body_html` (already safe HTML), with the page CSP. */

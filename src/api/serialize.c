@@ -1,9 +1,11 @@
 /* Entities as Mastodon's API shows them. */
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "api/api_int.h"
 #include "core/text.h"
+#include "service/visibility.h"
 
 const char *api_iso_time(pin_arena *a, int64_t ms)
 {
@@ -54,8 +56,12 @@ json_t *api_account_json(api_ctx *c, const pin_account *acc)
 {
     const char *base = c->api->cfg->base_url;
     pin_arena *a = c->a;
-    const char *avatar = pin_arena_printf(a, "%s/assets/avatar.png", base);
-    const char *header = pin_arena_printf(a, "%s/assets/header.png", base);
+    const char *avatar = acc->avatar_token
+                             ? pin_arena_printf(a, "%s/media/%s/preview", base, acc->avatar_token)
+                             : pin_arena_printf(a, "%s/assets/avatar.png", base);
+    const char *header = acc->header_token
+                             ? pin_arena_printf(a, "%s/media/%s/feed", base, acc->header_token)
+                             : pin_arena_printf(a, "%s/assets/header.png", base);
     json_t *fields = json_array();
     for (int i = 0; i < acc->nfields; i++)
         json_array_append_new(fields, json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name,
@@ -104,5 +110,82 @@ json_t *api_credential_account_json(api_ctx *c, const pin_account *acc)
                                   acc->sensitive, "language", acc->language, "note", acc->note,
                                   "fields", fields, "follow_requests_count", 0));
     json_object_set_new(o, "role", role_json(acc->role ? acc->role : "user"));
+    return o;
+}
+
+static json_t *dims(int w, int h, int64_t bytes)
+{
+    json_t *o = json_pack("{s:i,s:i,s:s,s:f}", "width", w, "height", h, "size", "", "aspect",
+                          h ? (double)w / h : 0.0);
+    char buf[48];
+    snprintf(buf, sizeof(buf), "%dx%d", w, h);
+    json_object_set_new(o, "size", json_string(buf));
+    if (bytes >= 0) json_object_set_new(o, "bytes", json_integer(bytes));
+    return o;
+}
+
+json_t *api_media_json(api_ctx *c, const pin_media *m)
+{
+    pin_arena *a = c->a;
+    const char *base = c->api->cfg->base_url;
+    json_t *variants = json_object();
+    for (int d = 0; d < PIN_DERIV_COUNT; d++) {
+        json_t *v = dims(m->files[d].width, m->files[d].height, -1);
+        json_object_set_new(v, "url", json_string(pin_arena_printf(a, "%s/media/%s/%s", base, m->token,
+                                                                  pin_image_deriv_name(d))));
+        json_object_set_new(variants, pin_image_deriv_name(d), v);
+    }
+    const pin_media_file *prev = &m->files[PIN_DERIV_PREVIEW];
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:n,s:n,s:n,s:{s:o,s:o,s:{s:f,s:f}},s:s?,s:s,s:o}", "id",
+        pin_arena_printf(a, "%lld", (long long)m->id), "type", "image", "url",
+        pin_arena_printf(a, "%s/media/%s/feed", base, m->token), "preview_url",
+        pin_arena_printf(a, "%s/media/%s/preview", base, m->token), "remote_url",
+        "preview_remote_url", "text_url", "meta", "original", dims(m->width, m->height, m->size),
+        "small", dims(prev->width, prev->height, -1), "focus", "x", m->focus_x, "y", m->focus_y,
+        "description", m->description, "blurhash", m->blurhash, "pinhole_variants", variants);
+}
+
+json_t *api_status_json(api_ctx *c, const pin_status *s)
+{
+    pin_arena *a = c->a;
+    const char *base = c->api->cfg->base_url;
+    json_t *media = json_array(), *mentions = json_array(), *tags = json_array();
+    for (int i = 0; i < s->nmedia; i++) json_array_append_new(media, api_media_json(c, &s->media[i]));
+    for (int i = 0; i < s->nmentions; i++)
+        json_array_append_new(
+            mentions, json_pack("{s:s,s:s,s:s,s:s}", "id",
+                                pin_arena_printf(a, "%lld", (long long)s->mentions[i].id), "username",
+                                s->mentions[i].username, "acct", s->mentions[i].username, "url",
+                                pin_arena_printf(a, "%s/@%s", base, s->mentions[i].username)));
+    for (int i = 0; i < s->ntags; i++) {
+        const char *key = pin_text_tag_key(a, s->tags[i], strlen(s->tags[i]));
+        json_array_append_new(tags, json_pack("{s:s,s:s}", "name", key ? key : s->tags[i], "url",
+                                              pin_arena_printf(a, "%s/tags/%s", base,
+                                                               key ? key : s->tags[i])));
+    }
+    const char *url = pin_arena_printf(a, "%s/@%s/%lld", base, s->account.username, (long long)s->id);
+    json_t *o = json_pack(
+        "{s:s,s:s,s:o,s:o,s:b,s:s,s:s,s:s?,s:s,s:s,s:I,s:I,s:I,s:o,s:b,s:b,s:b,s:b,s:b,s:s,"
+        "s:[],s:n,s:o,s:o,s:o,s:o,s:[],s:n,s:n}",
+        "id", pin_arena_printf(a, "%lld", (long long)s->id), "created_at",
+        api_iso_time(a, s->created_at), "in_reply_to_id",
+        s->in_reply_to_id ? json_string(pin_arena_printf(a, "%lld", (long long)s->in_reply_to_id))
+                          : json_null(),
+        "in_reply_to_account_id",
+        s->in_reply_to_account_id
+            ? json_string(pin_arena_printf(a, "%lld", (long long)s->in_reply_to_account_id))
+            : json_null(),
+        "sensitive", s->sensitive, "spoiler_text", s->spoiler_text, "visibility",
+        pin_visibility_name(s->visibility), "language", s->language, "uri",
+        pin_arena_printf(a, "%s/users/%s/statuses/%lld", base, s->account.username, (long long)s->id),
+        "url", url, "replies_count", (json_int_t)s->replies_count, "reblogs_count",
+        (json_int_t)s->reblogs_count, "favourites_count", (json_int_t)s->favourites_count,
+        "edited_at", s->edited_at ? json_string(api_iso_time(a, s->edited_at)) : json_null(),
+        "favourited", 0, "reblogged", 0, "muted", 0, "bookmarked", 0, "pinned", 0, "content",
+        api_render_text(c, s->text), "filtered", "reblog", "application",
+        s->app_name ? json_pack("{s:s,s:n}", "name", s->app_name, "website") : json_null(),
+        "account", api_account_json(c, &s->account), "media_attachments", media, "mentions",
+        mentions, "tags", tags, "emojis", "card", "poll");
     return o;
 }

@@ -14,7 +14,9 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "http/http.h"
+#include "media/image.h"
 #include "service/accounts.h"
+#include "service/media.h"
 #include "service/ratelimit.h"
 #include "service/secret.h"
 #include "store/migrate.h"
@@ -225,6 +227,18 @@ static int cmd_migrate(pin_config *cfg, int argc, char **argv)
     return 0;
 }
 
+/* Once a minute: expired rate-limit windows, uploads no post used within a
+ * day, and blobs nothing references (after an hour's grace). */
+static void housekeeping(pin_svc *svc)
+{
+    if (pin_ratelimit_sweep(svc)) PIN_WARN("rate-limit sweep failed");
+    int media = 0, blobs = 0;
+    if (pin_media_sweep(svc, 24 * 3600 * 1000LL, 3600 * 1000LL, &media, &blobs))
+        PIN_WARN("media sweep failed");
+    else if (media || blobs)
+        PIN_INFO("swept %d unused uploads and %d unreferenced blobs", media, blobs);
+}
+
 static int cmd_serve(pin_config *cfg, int argc, char **argv)
 {
     (void)argv;
@@ -241,11 +255,15 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* every thread started from here inherits it */
 
+    if (pin_image_init("pinhole")) {
+        fprintf(stderr, "pinhole: cannot start libvips\n");
+        return 1;
+    }
     pin_store *store;
     if (open_store(cfg, &store)) return 1;
     pin_svc svc;
     if (pin_svc_init(&svc, store, cfg)) {
-        fprintf(stderr, "pinhole: cannot initialise crypto\n");
+        fprintf(stderr, "pinhole: cannot prepare %s (crypto, blobs or tmp folder)\n", cfg->data_dir);
         pin_store_close(store);
         return 1;
     }
@@ -270,11 +288,13 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
             PIN_INFO("signal %d: finishing requests in flight, then stopping", sig);
             break;
         }
-        if (pin_ratelimit_sweep(&svc)) PIN_WARN("rate-limit sweep failed");
+        housekeeping(&svc);
     }
     pin_http_stop(srv, 10000);
     pin_api_free(api);
+    pin_svc_clear(&svc);
     pin_store_close(store);
+    pin_image_shutdown();
     PIN_INFO("stopped cleanly");
     return 0;
 }
@@ -292,7 +312,7 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv)
     }
     pin_store *store;
     if (open_store(cfg, &store)) return 1;
-    pin_svc svc;
+    pin_svc svc = {0};
     int rc = 1;
     pin_arena a = {0};
     if (pin_svc_init(&svc, store, cfg)) goto out;
@@ -330,6 +350,7 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv)
     rc = 0;
 out:
     pin_arena_clear(&a);
+    pin_svc_clear(&svc);
     pin_store_close(store);
     return rc;
 }

@@ -23,6 +23,8 @@ typedef struct pin_param {
     const char *key;
     const char *value; /* NUL-terminated; may contain NUL only if len says so */
     size_t len;
+    bool file;         /* a multipart file streamed to disk: value is its temporary
+                          path (removed by the server when the request ends), len its size */
     struct pin_param *next;
 } pin_param;
 
@@ -57,6 +59,8 @@ typedef struct pin_req {
     int64_t resp_fd_off, resp_fd_len;
     pin_header *resp_headers;
     bool bad;               /* the server already decided a 4xx before routing */
+    const char *upload_dir; /* set by the begin hook: stream multipart files to this folder */
+    bool deferred;          /* the response comes later, from another thread */
 } pin_req;
 
 typedef struct pin_http_app {
@@ -87,6 +91,12 @@ pin_err pin_http_start(const pin_http_opts *opts, const pin_http_app *app,
 void pin_http_stop(pin_http_server *s, int grace_ms);
 /* The port actually bound (useful with port 0). */
 int pin_http_port(const pin_http_server *s);
+
+/* Defers the response: call from the handler, then finish the work on any
+ * thread, fill the response and call pin_req_resume(). The request (and its
+ * arena) stays valid until then. */
+void pin_req_defer(pin_req *req);
+void pin_req_resume(pin_req *req);
 
 /* Request helpers. Header lookup is case-insensitive; NULL when absent. */
 const char *pin_req_header(pin_req *req, const char *name);

@@ -8,6 +8,8 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -29,7 +31,7 @@ struct pin_http_server {
     atomic_int inflight;
 };
 
-typedef enum { ST_NEW, ST_BODY, ST_DONE } req_state;
+typedef enum { ST_NEW, ST_BODY, ST_DEFERRED, ST_DONE } req_state;
 
 typedef struct req_int {
     pin_req pub; /* first, so pin_req * and req_int * convert */
@@ -42,6 +44,7 @@ typedef struct req_int {
     bool body_started;
     pin_param **form_tail;
     pin_param *last_field; /* the field a chunked form value is appended to */
+    int file_fd;           /* the multipart file being written, or -1 */
     int64_t sent_bytes;
 } req_int;
 
@@ -64,6 +67,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->pub.method = "?";
     r->pub.path = "";
     r->pub.content_type = "";
+    r->file_fd = -1;
     /* Keep the raw URI for the log, bounded so a huge URI cannot flood it. */
     size_t n = strlen(uri);
     r->pub.raw_uri = pin_arena_strndup(&r->pub.arena, uri, n > 512 ? 512 : n);
@@ -100,6 +104,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->pub.status == 0) r->pub.status = 499;
     access_log(r);
     if (r->pp) MHD_destroy_post_processor(r->pp);
+    if (r->file_fd >= 0) close(r->file_fd);
+    for (pin_param *p = r->pub.form; p; p = p->next) {
+        if (p->file) unlink(p->value);
+    }
     pin_arena_clear(&r->pub.arena);
     free(r);
     *con_cls = NULL;
@@ -133,15 +141,34 @@ static pin_param *reverse(pin_param *p)
     return out;
 }
 
+/* Appends a chunk of a multipart file to its temporary file. */
+static enum MHD_Result file_chunk(req_int *r, pin_param *p, const char *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t w = write(r->file_fd, data, size);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            pin_resp_error(&r->pub, errno == ENOSPC || errno == EDQUOT ? PIN_ENOSPACE : PIN_EIO,
+                           errno == ENOSPC ? "Storage is full; try again later" : NULL);
+            return MHD_NO;
+        }
+        data += w;
+        size -= (size_t)w;
+        p->len += (size_t)w;
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *filename, const char *ctype, const char *encoding,
                                const char *data, uint64_t off, size_t size)
 {
-    (void)kind, (void)filename, (void)ctype, (void)encoding;
+    (void)kind, (void)ctype, (void)encoding;
     req_int *r = cls;
     pin_arena *a = &r->pub.arena;
     if (!key) return MHD_NO;
     pin_param *p = r->last_field;
+    bool streamed = filename && r->pub.upload_dir;
     if (off == 0 || !p || strcmp(p->key, key) != 0) {
         p = pin_arena_zalloc(a, sizeof(*p));
         p->key = pin_arena_strdup(a, key);
@@ -149,7 +176,22 @@ static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *k
         *r->form_tail = p;
         r->form_tail = &p->next;
         r->last_field = p;
+        if (r->file_fd >= 0) {
+            close(r->file_fd);
+            r->file_fd = -1;
+        }
+        if (streamed) {
+            char *path = pin_arena_printf(a, "%s/upload-XXXXXX", r->pub.upload_dir);
+            r->file_fd = mkostemp(path, O_CLOEXEC);
+            if (r->file_fd < 0) {
+                pin_resp_error(&r->pub, errno == ENOSPC ? PIN_ENOSPACE : PIN_EIO, NULL);
+                return MHD_NO;
+            }
+            p->value = path;
+            p->file = true;
+        }
     }
+    if (p->file) return file_chunk(r, p, data, size);
     if (size > 0) {
         char *v = pin_arena_alloc(a, p->len + size + 1);
         memcpy(v, p->value, p->len);
@@ -315,13 +357,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->pp = NULL;
             if (ok != MHD_YES) pin_resp_error(q, PIN_EINVAL, "Malformed form body");
         }
+        if (r->file_fd >= 0) {
+            close(r->file_fd);
+            r->file_fd = -1;
+        }
         if (!q->status) {
             if (!q->form && r->received > 0) {
                 q->body = r->body.data;
                 q->body_len = r->body.len;
             }
             srv->app.handle(srv->app.ctx, q);
+            if (q->deferred) {
+                r->state = ST_DEFERRED; /* suspended; resumed by pin_req_resume */
+                return MHD_YES;
+            }
         }
+        return queue(r, conn);
+    }
+    if (r->state == ST_DEFERRED) {
+        r->state = ST_DONE;
         return queue(r, conn);
     }
     return MHD_NO;
@@ -390,7 +444,7 @@ pin_err pin_http_start(const pin_http_opts *opts, const pin_http_app *app, pin_h
     pin_http_server *s = pin_xcalloc(1, sizeof(*s));
     s->app = *app;
     s->trust_proxy = opts->trust_proxy;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0);
     int timeout = opts->conn_timeout_s > 0 ? opts->conn_timeout_s : 30;
     s->d = MHD_start_daemon(
@@ -425,6 +479,17 @@ void pin_http_stop(pin_http_server *s, int grace_ms)
         PIN_WARN("stopping with %d requests still in flight", atomic_load(&s->inflight));
     MHD_stop_daemon(s->d);
     free(s);
+}
+
+void pin_req_defer(pin_req *req)
+{
+    req->deferred = true;
+    MHD_suspend_connection(req->conn);
+}
+
+void pin_req_resume(pin_req *req)
+{
+    MHD_resume_connection(req->conn);
 }
 
 const char *pin_req_header(pin_req *req, const char *name)

@@ -38,6 +38,12 @@ pin_err pin_blob_open(pin_blobs *b, const char *key, int *fd, int64_t *size) PIN
 bool pin_blob_exists(pin_blobs *b, const char *key);
 /* Removes a blob; absent is not an error. */
 pin_err pin_blob_delete(pin_blobs *b, const char *key) PIN_WUR;
+/* Two-step removal for the sweeper: retire moves a blob aside (it no longer
+ * exists), then either restore puts it back or purge deletes it. Retiring a
+ * missing blob is PIN_ENOTFOUND. */
+pin_err pin_blob_retire(pin_blobs *b, const char *key) PIN_WUR;
+pin_err pin_blob_restore(pin_blobs *b, const char *key) PIN_WUR;
+pin_err pin_blob_purge(pin_blobs *b, const char *key) PIN_WUR;
 /* Recomputes a blob's SHA-256 and compares it with its key (audits). */
 pin_err pin_blob_verify(pin_blobs *b, const char *key) PIN_WUR;
 /* True for 64 lower-case hex characters. */

@@ -240,6 +240,41 @@ pin_err pin_blob_delete(pin_blobs *b, const char *key)
     return PIN_OK;
 }
 
+static void trash_path(const char *key, char out[80])
+{
+    snprintf(out, 80, "trash-%s", key);
+}
+
+pin_err pin_blob_retire(pin_blobs *b, const char *key)
+{
+    if (!pin_blob_key_valid(key)) return PIN_ENOTFOUND;
+    char sub[8], path[80], trash[80];
+    rel_paths(key, sub, path);
+    trash_path(key, trash);
+    if (renameat(b->dirfd, path, b->dirfd, trash) != 0)
+        return errno == ENOENT ? PIN_ENOTFOUND : PIN_EIO;
+    return PIN_OK;
+}
+
+pin_err pin_blob_restore(pin_blobs *b, const char *key)
+{
+    if (!pin_blob_key_valid(key)) return PIN_ENOTFOUND;
+    char sub[8], path[80], trash[80];
+    rel_paths(key, sub, path);
+    trash_path(key, trash);
+    if (renameat(b->dirfd, trash, b->dirfd, path) != 0) return PIN_EIO;
+    return fsync_dir_at(b->dirfd, sub) == 0 ? PIN_OK : PIN_EIO;
+}
+
+pin_err pin_blob_purge(pin_blobs *b, const char *key)
+{
+    if (!pin_blob_key_valid(key)) return PIN_ENOTFOUND;
+    char trash[80];
+    trash_path(key, trash);
+    if (unlinkat(b->dirfd, trash, 0) != 0 && errno != ENOENT) return PIN_EIO;
+    return PIN_OK;
+}
+
 pin_err pin_blob_verify(pin_blobs *b, const char *key)
 {
     int fd;

@@ -254,7 +254,9 @@ static void parse_fields(pin_arena *a, const char *json, pin_account *out)
     "a.id, a.username, a.domain, a.display_name, a.note, a.fields, a.locked, a.bot,"               \
     " a.discoverable, a.followers_count, a.following_count, a.statuses_count,"                    \
     " COALESCE(a.last_status_at, 0), a.created_at, COALESCE(a.suspended_at, 0), a.privacy,"       \
-    " a.sensitive, a.language, u.role, u.approved, u.email"
+    " a.sensitive, a.language, u.role, u.approved, u.email,"                                      \
+    " (SELECT token FROM media WHERE id = a.avatar_media_id),"                                     \
+    " (SELECT token FROM media WHERE id = a.header_media_id)"
 
 static void read_account(pin_q *q, pin_arena *a, bool full, pin_account *out)
 {
@@ -275,6 +277,8 @@ static void read_account(pin_q *q, pin_arena *a, bool full, pin_account *out)
     out->created_at = pin_q_i64(q, 13);
     out->suspended_at = pin_q_i64(q, 14);
     out->role = pin_q_null(q, 18) ? "user" : pin_q_strdup(q, 18, a);
+    out->avatar_token = pin_q_strdup(q, 21, a);
+    out->header_token = pin_q_strdup(q, 22, a);
     if (!full) return;
     out->privacy = pin_q_strdup(q, 15, a);
     out->sensitive = pin_q_i64(q, 16);
@@ -402,6 +406,47 @@ pin_err pin_account_update(pin_svc *svc, pin_arena *a, const pin_viewer *v,
     if (err) return err;
     upd_tx t = {v, u, fields_json};
     return pin_db_tx(db, true, upd_body, &t);
+}
+
+typedef struct image_tx {
+    const pin_viewer *v;
+    bool header;
+    pin_id media;
+} image_tx;
+
+static pin_err image_body(pin_db *db, void *ctx)
+{
+    image_tx *t = ctx;
+    const char *purpose = t->header ? "header" : "avatar";
+    int64_t old = 0;
+    pin_err err = pin_db_i64(db, &old,
+                             t->header ? "SELECT COALESCE(header_media_id, 0) FROM accounts WHERE id = ?"
+                                       : "SELECT COALESCE(avatar_media_id, 0) FROM accounts WHERE id = ?",
+                             "i", t->v->account_id);
+    if (err) return err;
+    int64_t mine = 0;
+    err = pin_db_i64(db, &mine,
+                     "SELECT COUNT(*) FROM media WHERE id = ? AND account_id = ? AND purpose = ?",
+                     "iis", t->media, t->v->account_id, purpose);
+    if (err) return err;
+    if (!mine) return PIN_ENOTFOUND;
+    err = pin_db_exec(db, NULL,
+                      t->header ? "UPDATE accounts SET header_media_id = ?, updated_at = ? WHERE id = ?"
+                                : "UPDATE accounts SET avatar_media_id = ?, updated_at = ? WHERE id = ?",
+                      "iii", t->media, pin_now_ms(), t->v->account_id);
+    /* The replaced image's rows go; its blobs are swept when unreferenced. */
+    if (!err && old && old != t->media)
+        err = pin_db_exec(db, NULL, "DELETE FROM media WHERE id = ?", "i", old);
+    return err;
+}
+
+pin_err pin_account_set_image(pin_svc *svc, const pin_viewer *v, bool header, pin_id media_id)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    image_tx t = {v, header, media_id};
+    return pin_db_tx(db, true, image_body, &t);
 }
 
 pin_err pin_account_approve(pin_svc *svc, const char *username)

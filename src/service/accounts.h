@@ -39,6 +39,8 @@ typedef struct pin_account {
     int64_t last_status_at;   /* ms, 0 if never */
     int64_t created_at;       /* ms */
     int64_t suspended_at;     /* ms, 0 if not suspended */
+    const char *avatar_token; /* media token of the avatar, NULL for the default */
+    const char *header_token;
     /* Only for the account's owner (CredentialAccount.source / role): */
     const char *privacy;      /* default post visibility */
     bool sensitive;
@@ -98,6 +100,11 @@ typedef struct pin_profile_update {
 
 pin_err pin_account_update(pin_svc *svc, pin_arena *a, const pin_viewer *v,
                            const pin_profile_update *u, pin_field_errors *fe) PIN_WUR;
+
+/* Makes an uploaded image (pin_media_create with purpose "avatar" or
+ * "header") the viewer's avatar or header, removing the one it replaces. */
+pin_err pin_account_set_image(pin_svc *svc, const pin_viewer *v, bool header,
+                              pin_id media_id) PIN_WUR;
 
 /* Approves an account waiting for approval (admin tools). */
 pin_err pin_account_approve(pin_svc *svc, const char *username) PIN_WUR;

@@ -1,6 +1,10 @@
 #include "service/svc.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "service/secret.h"
 
@@ -16,8 +20,26 @@ pin_err pin_svc_init(pin_svc *svc, pin_store *store, const pin_config *cfg)
     pin_arena a = {0};
     err = pin_secret_password_hash(pin_secret_token(&a), cfg->argon2_ops, cfg->argon2_mem_kib,
                                    svc->dummy_hash, sizeof(svc->dummy_hash));
+    const char *blobdir = pin_arena_printf(&a, "%s/blobs", cfg->data_dir);
+    snprintf(svc->upload_dir, sizeof(svc->upload_dir), "%s/tmp", cfg->data_dir);
+    if (!err && mkdir(svc->upload_dir, 0750) != 0 && errno != EEXIST) err = PIN_EIO;
+    if (!err) err = pin_blobs_open(blobdir, &svc->blobs);
     pin_arena_clear(&a);
     return err;
+}
+
+void pin_svc_clear(pin_svc *svc)
+{
+    pin_blobs_close(svc->blobs);
+    svc->blobs = NULL;
+}
+
+pin_err pin_svc_check_space(pin_svc *svc)
+{
+    struct statvfs st;
+    if (statvfs(svc->cfg->data_dir, &st) != 0) return PIN_EIO;
+    int64_t free_mb = (int64_t)((unsigned long long)st.f_bavail * st.f_frsize >> 20);
+    return free_mb > svc->cfg->min_free_mb ? PIN_OK : PIN_ENOSPACE;
 }
 
 pin_err pin_svc_db(pin_svc *svc, pin_db **out)

@@ -15,16 +15,25 @@
 #include "core/config.h"
 #include "core/id.h"
 #include "core/scope.h"
+#include "media/blob.h"
 #include "store/db.h"
 
 typedef struct pin_svc {
     pin_store *store;        /* owned by whoever called pin_svc_init */
     const pin_config *cfg;   /* borrowed, outlives the service */
+    pin_blobs *blobs;        /* owned: DATA_DIR/blobs */
+    char upload_dir[1100];   /* DATA_DIR/tmp: uploads in flight, same file system as blobs */
     char dummy_hash[128];    /* verified for unknown users so timing does not tell */
 } pin_svc;
 
-/* Prepares the service over an open, migrated store. */
+/* Prepares the service over an open, migrated store: opens the blob store
+ * and the upload folder under the data folder. Undo with pin_svc_clear. */
 pin_err pin_svc_init(pin_svc *svc, pin_store *store, const pin_config *cfg) PIN_WUR;
+void pin_svc_clear(pin_svc *svc);
+
+/* PIN_ENOSPACE when the data folder's free space is at or below the
+ * configured reserve (writes that add files are refused before they start). */
+pin_err pin_svc_check_space(pin_svc *svc) PIN_WUR;
 
 /* This thread's connection; PIN_EUNAVAILABLE if the database is unreachable. */
 pin_err pin_svc_db(pin_svc *svc, pin_db **out) PIN_WUR;

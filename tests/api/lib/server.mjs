@@ -149,6 +149,13 @@ export class PinholeServer {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_KEEP);
     });
     const exited = new Promise((res) => {
+      proc.on('error', (e) => {
+        // spawn failed (missing or broken binary): no 'exit' follows
+        live.delete(proc);
+        this.stderrTail += `\nspawn ${BIN}: ${e.message}`;
+        this.exit = { code: null, signal: null, error: e.code };
+        res(this.exit);
+      });
       proc.on('exit', (code, signal) => {
         live.delete(proc);
         this.exit = { code, signal };
@@ -292,14 +299,14 @@ export async function request(srv, method, path, o = {}) {
   if (body !== undefined && headers['content-length'] === undefined) {
     headers['content-length'] = Buffer.byteLength(body);
   }
-  const url = new URL(path, base);
+  const url = new URL(base);
   return new Promise((res, rej) => {
     const req = http.request(
       {
         host: url.hostname,
         port: url.port,
         method,
-        path: url.pathname + url.search,
+        path,
         headers,
         localAddress: o.localAddress,
         agent: o.agent ?? false,
@@ -357,7 +364,7 @@ export function rawRequest(srv, payload, { timeoutMs = 5000, chunks = null, endA
       clearTimeout(timer);
       sock.destroy();
       const text = Buffer.concat(got).toString('latin1');
-      const statuses = [...text.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3})/g)].map((m) => Number(m[1]));
+      const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3}) /g)].map((m) => Number(m[1]));
       res({ text, statuses, closed, error });
     };
     const timer = setTimeout(finish, timeoutMs);

@@ -1,0 +1,597 @@
+/* Posts. See statuses.h. */
+#include "service/statuses.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/text.h"
+#include "service/visibility.h"
+
+static size_t chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static bool language_ok(const char *l)
+{
+    size_t n = strlen(l);
+    if (n < 2 || n > 3) return false;
+    for (size_t i = 0; i < n; i++) {
+        if (!islower((unsigned char)l[i])) return false;
+    }
+    return true;
+}
+
+/* Mentions resolve to local accounts only (no federation yet). */
+typedef struct resolver {
+    pin_db *db;
+    pin_status_mention found[PIN_TEXT_MAX_MENTIONS];
+    int n;
+    const char *base_url;
+} resolver;
+
+static const char *resolve(void *ctx, pin_arena *a, const char *username, const char *domain)
+{
+    resolver *r = ctx;
+    if (domain || strlen(username) > PIN_USERNAME_MAX) return NULL;
+    char key[PIN_USERNAME_MAX + 1];
+    size_t i = 0;
+    for (; username[i]; i++) key[i] = (char)tolower((unsigned char)username[i]);
+    key[i] = 0;
+    pin_q q;
+    pin_db_query(r->db, &q, "SELECT id, username FROM accounts WHERE username_key = ? AND domain = ''",
+                 "s", key);
+    const char *url = NULL;
+    if (pin_q_step(&q)) {
+        pin_id id = pin_q_i64(&q, 0);
+        const char *name = pin_q_strdup(&q, 1, a);
+        url = pin_arena_printf(a, "%s/@%s", r->base_url, name);
+        bool dup = false;
+        for (int k = 0; k < r->n; k++) dup |= r->found[k].id == id;
+        if (!dup && r->n < PIN_TEXT_MAX_MENTIONS) r->found[r->n++] = (pin_status_mention){id, name};
+    }
+    if (pin_q_end(&q)) return NULL;
+    return url;
+}
+
+typedef struct create_tx {
+    pin_svc *svc;
+    pin_arena *a;
+    const pin_viewer *v;
+    const pin_status_in *in;
+    pin_id media[64];
+    int nmedia;
+    int visibility;
+    pin_id *id;
+    const char *why;
+} create_tx;
+
+/* Loads the parent of a reply if the viewer may see it. */
+static pin_err parent_of(pin_db *db, pin_id viewer, pin_id parent, pin_id *author)
+{
+    return pin_db_i64(db, author,
+                      "SELECT s.account_id FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
+                      "iiii", parent, viewer, viewer, viewer);
+}
+
+/* Attaches the given media (owned by `me`, unused, for posts) in order. */
+static pin_err attach(pin_db *db, pin_id me, pin_id status, const pin_id *ids, int n,
+                      const char **why)
+{
+    for (int i = 0; i < n; i++) {
+        int64_t changed = 0;
+        pin_err err = pin_db_exec(db, &changed,
+                                  "UPDATE media SET status_id = ?, position = ? WHERE id = ? AND"
+                                  " account_id = ? AND purpose = 'post' AND"
+                                  " (status_id IS NULL OR status_id = ?)",
+                                  "iiiii", status, (int64_t)i, ids[i], me, status);
+        if (err) return err;
+        if (!changed) {
+            *why = "Validation failed: Media attachments are not yours, not found, or already "
+                   "used in another post";
+            return PIN_EUNPROCESSABLE;
+        }
+    }
+    return PIN_OK;
+}
+
+/* Records hashtags and mentions of a post's text (replacing old ones). */
+static pin_err index_text(pin_db *db, pin_arena *a, pin_id status, const pin_text_out *t,
+                          const resolver *r, int64_t now)
+{
+    pin_err err = pin_db_exec(db, NULL, "DELETE FROM status_tags WHERE status_id = ?", "i", status);
+    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM status_mentions WHERE status_id = ?", "i", status);
+    for (size_t i = 0; !err && i < t->ntags; i++) {
+        err = pin_db_exec(db, NULL,
+                          "INSERT INTO tags (id, name, name_key, created_at) VALUES (?, ?, ?, ?)"
+                          " ON CONFLICT (name_key) DO NOTHING",
+                          "issi", pin_id_new(), t->tags[i].name, t->tags[i].key, now);
+        int64_t tag = 0;
+        if (!err) err = pin_db_i64(db, &tag, "SELECT id FROM tags WHERE name_key = ?", "s", t->tags[i].key);
+        if (!err)
+            err = pin_db_exec(db, NULL,
+                              "INSERT INTO status_tags (status_id, tag_id) VALUES (?, ?)"
+                              " ON CONFLICT DO NOTHING",
+                              "ii", status, tag);
+    }
+    for (int i = 0; !err && i < r->n; i++)
+        err = pin_db_exec(db, NULL,
+                          "INSERT INTO status_mentions (status_id, account_id) VALUES (?, ?)"
+                          " ON CONFLICT DO NOTHING",
+                          "ii", status, r->found[i].id);
+    (void)a;
+    return err;
+}
+
+static pin_err create_body(pin_db *db, void *ctx)
+{
+    create_tx *t = ctx;
+    const pin_status_in *in = t->in;
+    pin_id me = t->v->account_id;
+    int64_t now = pin_now_ms();
+    t->why = NULL;
+    if (in->idempotency_key) {
+        int64_t prior = 0;
+        pin_err err = pin_db_i64(db, &prior,
+                                 "SELECT k.status_id FROM idempotency_keys k JOIN statuses s ON"
+                                 " s.id = k.status_id WHERE k.account_id = ? AND k.key = ? AND"
+                                 " k.created_at >= ?",
+                                 "isi", me, in->idempotency_key, now - PIN_IDEMPOTENCY_TTL_MS);
+        if (!err) {
+            *t->id = prior;
+            return PIN_OK;
+        }
+        if (err != PIN_ENOTFOUND) return err;
+    }
+    pin_id reply_to_account = 0;
+    if (in->in_reply_to_id) {
+        pin_err err = parent_of(db, me, in->in_reply_to_id, &reply_to_account);
+        if (err == PIN_ENOTFOUND) {
+            t->why = "Validation failed: The post you are replying to does not exist";
+            return PIN_EUNPROCESSABLE;
+        }
+        if (err) return err;
+    }
+    resolver r = {.db = db, .base_url = t->svc->cfg->base_url};
+    pin_text_opts o = {.base_url = r.base_url, .resolve = resolve, .resolve_ctx = &r};
+    pin_text_out text;
+    pin_text_render(t->a, in->text ? in->text : "", in->text ? strlen(in->text) : 0, &o, &text);
+    pin_id id = pin_id_new();
+    pin_err err = pin_db_exec(
+        db, NULL,
+        "INSERT INTO statuses (id, account_id, text, spoiler_text, sensitive, visibility, language,"
+        " in_reply_to_id, in_reply_to_account_id, app_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "iissbisIIIi", id, me, in->text ? in->text : "",
+        in->spoiler_text ? in->spoiler_text : "", in->sensitive == 1 || (in->spoiler_text && *in->spoiler_text),
+        (int64_t)t->visibility, in->language, in->in_reply_to_id, reply_to_account,
+        t->v->app_id, now);
+    if (!err) err = attach(db, me, id, t->media, t->nmedia, &t->why);
+    if (!err) err = index_text(db, t->a, id, &text, &r, now);
+    if (!err)
+        err = pin_db_exec(db, NULL,
+                          "UPDATE accounts SET statuses_count = statuses_count + 1,"
+                          " last_status_at = ? WHERE id = ?",
+                          "ii", now, me);
+    if (!err && in->in_reply_to_id)
+        err = pin_db_exec(db, NULL,
+                          "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?", "i",
+                          in->in_reply_to_id);
+    if (!err && in->idempotency_key)
+        err = pin_db_exec(db, NULL,
+                          "INSERT INTO idempotency_keys (account_id, key, status_id, created_at)"
+                          " VALUES (?, ?, ?, ?) ON CONFLICT (account_id, key) DO UPDATE SET"
+                          " status_id = excluded.status_id, created_at = excluded.created_at",
+                          "isii", me, in->idempotency_key, id, now);
+    if (!err) *t->id = id;
+    return err;
+}
+
+/* Checks fields shared by create and edit. */
+static const char *check_common(pin_svc *svc, const pin_status_in *in)
+{
+    if (in->text && !pin_utf8_valid(in->text, strlen(in->text)))
+        return "Validation failed: Text is not valid text";
+    if (in->text && chars(in->text) > (size_t)svc->cfg->max_caption_chars)
+        return "Validation failed: Text character limit exceeded";
+    if (in->spoiler_text && (!pin_utf8_valid(in->spoiler_text, strlen(in->spoiler_text)) ||
+                             chars(in->spoiler_text) > PIN_SPOILER_MAX))
+        return "Validation failed: Spoiler text is too long (maximum is 500 characters)";
+    if (in->language && *in->language && !language_ok(in->language))
+        return "Validation failed: Language is not a valid ISO 639 code";
+    if (in->nmedia > svc->cfg->max_media_attachments || in->nmedia > 64)
+        return "Validation failed: Too many photos in one post";
+    return NULL;
+}
+
+static bool parse_media(const pin_status_in *in, pin_id *out, const char **why)
+{
+    for (int i = 0; i < in->nmedia; i++) {
+        if (!pin_id_parse(in->media_ids[i], &out[i])) {
+            *why = "Validation failed: Media attachments are not yours, not found, or already used "
+                   "in another post";
+            return false;
+        }
+        for (int k = 0; k < i; k++) {
+            if (out[k] == out[i]) {
+                *why = "Validation failed: The same photo is attached twice";
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+pin_err pin_status_create(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_status_in *in,
+                          pin_id *id, const char **why)
+{
+    *why = check_common(svc, in);
+    if (*why) return PIN_EUNPROCESSABLE;
+    create_tx t = {.svc = svc, .a = a, .v = v, .in = in, .id = id};
+    if (!parse_media(in, t.media, why)) return PIN_EUNPROCESSABLE;
+    t.nmedia = in->nmedia;
+    if (in->idempotency_key && (strlen(in->idempotency_key) > 256 || !*in->idempotency_key)) {
+        *why = "Validation failed: Idempotency-Key must be 1 to 256 characters";
+        return PIN_EUNPROCESSABLE;
+    }
+    /* Photo-first: a post is one or more photos; comments may be text. */
+    if (!in->in_reply_to_id && in->nmedia == 0) {
+        *why = "Validation failed: A post needs at least one photo";
+        return PIN_EUNPROCESSABLE;
+    }
+    if (in->in_reply_to_id && in->nmedia == 0 && (!in->text || !*in->text)) {
+        *why = "Validation failed: Text can't be blank";
+        return PIN_EUNPROCESSABLE;
+    }
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    if (in->visibility) {
+        t.visibility = pin_visibility_parse(in->visibility);
+        if (t.visibility < 0) {
+            *why = "Validation failed: Visibility must be public, unlisted, private or direct";
+            return PIN_EUNPROCESSABLE;
+        }
+    } else {
+        pin_account me;
+        err = pin_account_get(svc, a, v->account_id, true, &me);
+        if (err) return err;
+        t.visibility = pin_visibility_parse(me.privacy);
+        if (t.visibility < 0) t.visibility = PIN_VIS_PUBLIC;
+    }
+    err = pin_db_tx(db, true, create_body, &t);
+    if (err == PIN_EUNPROCESSABLE) *why = t.why;
+    return err;
+}
+
+/* ---- reading ---- */
+
+#define STATUS_COLUMNS                                                                             \
+    "s.id, s.account_id, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,"           \
+    " COALESCE(s.in_reply_to_id, 0), COALESCE(s.in_reply_to_account_id, 0), s.replies_count,"     \
+    " s.reblogs_count, s.favourites_count, s.created_at, COALESCE(s.edited_at, 0), ap.name"
+
+static void read_status(pin_q *q, pin_arena *a, pin_status *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->id = pin_q_i64(q, 0);
+    s->account.id = pin_q_i64(q, 1);
+    s->text = pin_q_strdup(q, 2, a);
+    s->spoiler_text = pin_q_strdup(q, 3, a);
+    s->sensitive = pin_q_i64(q, 4);
+    s->visibility = (int)pin_q_i64(q, 5);
+    s->language = pin_q_strdup(q, 6, a);
+    s->in_reply_to_id = pin_q_i64(q, 7);
+    s->in_reply_to_account_id = pin_q_i64(q, 8);
+    s->replies_count = pin_q_i64(q, 9);
+    s->reblogs_count = pin_q_i64(q, 10);
+    s->favourites_count = pin_q_i64(q, 11);
+    s->created_at = pin_q_i64(q, 12);
+    s->edited_at = pin_q_i64(q, 13);
+    s->app_name = pin_q_strdup(q, 14, a);
+}
+
+/* Author, media, mentions, tags. */
+static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
+{
+    pin_err err = pin_account_get(svc, a, s->account.id, false, &s->account);
+    if (err) return err;
+    pin_q q;
+    pin_id ids[64];
+    int n = 0;
+    pin_db_query(db, &q, "SELECT id FROM media WHERE status_id = ? ORDER BY position", "i", s->id);
+    while (pin_q_step(&q) && n < 64) ids[n++] = pin_q_i64(&q, 0);
+    err = pin_q_end(&q);
+    if (err) return err;
+    s->media = pin_arena_zalloc(a, sizeof(pin_media) * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++) {
+        err = pin_media_load(svc, db, a, ids[i], &s->media[i]);
+        if (err) return err;
+    }
+    s->nmedia = n;
+    s->mentions = pin_arena_zalloc(a, sizeof(pin_status_mention) * PIN_TEXT_MAX_MENTIONS);
+    pin_db_query(db, &q,
+                 "SELECT a.id, a.username FROM status_mentions m JOIN accounts a ON a.id ="
+                 " m.account_id WHERE m.status_id = ? ORDER BY a.id",
+                 "i", s->id);
+    while (pin_q_step(&q) && s->nmentions < PIN_TEXT_MAX_MENTIONS)
+        s->mentions[s->nmentions++] = (pin_status_mention){pin_q_i64(&q, 0), pin_q_strdup(&q, 1, a)};
+    err = pin_q_end(&q);
+    if (err) return err;
+    s->tags = pin_arena_zalloc(a, sizeof(char *) * PIN_TEXT_MAX_TAGS);
+    pin_db_query(db, &q,
+                 "SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE"
+                 " st.status_id = ? ORDER BY t.name_key",
+                 "i", s->id);
+    while (pin_q_step(&q) && s->ntags < PIN_TEXT_MAX_TAGS) s->tags[s->ntags++] = pin_q_strdup(&q, 0, a);
+    return pin_q_end(&q);
+}
+
+static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_id id,
+                      pin_status *out)
+{
+    pin_q q;
+    pin_db_query(db, &q,
+                 "SELECT " STATUS_COLUMNS " FROM statuses s LEFT JOIN apps ap ON ap.id = s.app_id"
+                 " WHERE s.id = ? AND " PIN_VISIBLE("s"),
+                 "iiii", id, viewer, viewer, viewer);
+    bool found = pin_q_step(&q);
+    if (found) read_status(&q, a, out);
+    pin_err err = pin_q_end(&q);
+    if (err) return err;
+    if (!found) return PIN_ENOTFOUND;
+    return fill(svc, db, a, out);
+}
+
+typedef struct read_tx {
+    pin_svc *svc;
+    pin_arena *a;
+    pin_id viewer, id;
+    pin_status *out;
+} read_tx;
+
+static pin_err read_body(pin_db *db, void *ctx)
+{
+    read_tx *t = ctx;
+    return get_in(t->svc, db, t->a, t->viewer, t->id, t->out);
+}
+
+pin_err pin_status_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, pin_status *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    /* One read transaction: the post and its parts come from one snapshot. */
+    read_tx t = {svc, a, v->account_id, id, out};
+    return pin_db_tx(db, false, read_body, &t);
+}
+
+/* ---- deleting ---- */
+
+typedef struct delete_tx {
+    pin_svc *svc;
+    pin_arena *a;
+    const pin_viewer *v;
+    pin_id id;
+    pin_status *out;
+} delete_tx;
+
+static pin_err delete_body(pin_db *db, void *ctx)
+{
+    delete_tx *t = ctx;
+    pin_err err = get_in(t->svc, db, t->a, t->v->account_id, t->id, t->out);
+    if (err) return err;
+    if (t->out->account.id != t->v->account_id) return PIN_ENOTFOUND;
+    int64_t changed = 0;
+    err = pin_db_exec(db, &changed, "DELETE FROM statuses WHERE id = ? AND account_id = ?", "ii",
+                      t->id, t->v->account_id);
+    if (err) return err;
+    if (!changed) return PIN_ENOTFOUND;
+    err = pin_db_exec(db, NULL,
+                      "UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = ?", "i",
+                      t->v->account_id);
+    if (!err && t->out->in_reply_to_id)
+        err = pin_db_exec(db, NULL,
+                          "UPDATE statuses SET replies_count = replies_count - 1 WHERE id = ?", "i",
+                          t->out->in_reply_to_id);
+    return err;
+}
+
+pin_err pin_status_delete(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, pin_status *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    delete_tx t = {svc, a, v, id, out};
+    return pin_db_tx(db, true, delete_body, &t);
+}
+
+/* ---- editing ---- */
+
+static const char *media_snapshot(pin_db *db, pin_arena *a, pin_id status)
+{
+    json_t *arr = json_array();
+    pin_q q;
+    pin_db_query(db, &q,
+                 "SELECT id, description, focus_x, focus_y FROM media WHERE status_id = ? ORDER BY"
+                 " position",
+                 "i", status);
+    while (pin_q_step(&q))
+        json_array_append_new(arr, json_pack("{s:I,s:s?,s:f,s:f}", "id", (json_int_t)pin_q_i64(&q, 0),
+                                             "description", pin_q_text(&q, 1), "focus_x",
+                                             pin_q_double(&q, 2), "focus_y", pin_q_double(&q, 3)));
+    pin_err err = pin_q_end(&q);
+    char *s = err ? NULL : json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    const char *out = s ? pin_arena_strdup(a, s) : NULL;
+    free(s);
+    return out;
+}
+
+static pin_err snapshot(pin_db *db, pin_arena *a, pin_id status, int64_t at)
+{
+    const char *media = media_snapshot(db, a, status);
+    if (!media) return PIN_EIO;
+    return pin_db_exec(db, NULL,
+                       "INSERT INTO status_edits (id, status_id, text, spoiler_text, sensitive,"
+                       " media, created_at) SELECT ?, id, text, spoiler_text, sensitive, ?, ?"
+                       " FROM statuses WHERE id = ?",
+                       "isii", pin_id_new(), media, at, status);
+}
+
+typedef struct edit_tx {
+    pin_svc *svc;
+    pin_arena *a;
+    const pin_viewer *v;
+    pin_id id;
+    const pin_status_in *in;
+    pin_id media[64];
+    const char *why;
+} edit_tx;
+
+static pin_err edit_body(pin_db *db, void *ctx)
+{
+    edit_tx *t = ctx;
+    const pin_status_in *in = t->in;
+    pin_id me = t->v->account_id;
+    int64_t created = 0, edited = 0, now = pin_now_ms();
+    pin_q q;
+    pin_db_query(db, &q, "SELECT created_at, COALESCE(edited_at, 0) FROM statuses WHERE id = ? AND account_id = ?",
+                 "ii", t->id, me);
+    bool found = pin_q_step(&q);
+    if (found) created = pin_q_i64(&q, 0), edited = pin_q_i64(&q, 1);
+    pin_err err = pin_q_end(&q);
+    if (err) return err;
+    if (!found) return PIN_ENOTFOUND;
+    /* The first edit records the original version too. */
+    if (!edited) err = snapshot(db, t->a, t->id, created);
+    if (err) return err;
+    if (in->set_media) {
+        int64_t parent = 0;
+        err = pin_db_i64(db, &parent, "SELECT COALESCE(in_reply_to_id, 0) FROM statuses WHERE id = ?",
+                         "i", t->id);
+        if (err) return err;
+        if (!parent && in->nmedia == 0) {
+            t->why = "Validation failed: A post needs at least one photo";
+            return PIN_EUNPROCESSABLE;
+        }
+        /* Detach what is no longer listed (it becomes an unused upload of
+         * the author's, removed by the sweep), then attach in order. */
+        err = pin_db_exec(db, NULL, "UPDATE media SET status_id = NULL, position = 0 WHERE status_id = ?",
+                          "i", t->id);
+        if (!err) err = attach(db, me, t->id, t->media, in->nmedia, &t->why);
+        if (err) return err;
+    }
+    for (int i = 0; i < in->nattrs; i++) {
+        pin_id mid;
+        double fx = 0, fy = 0;
+        if (!pin_id_parse(in->media_attrs[i].id, &mid)) continue;
+        const char *d = in->media_attrs[i].description, *f = in->media_attrs[i].focus;
+        if (d && (!pin_utf8_valid(d, strlen(d)) || chars(d) > PIN_DESCRIPTION_MAX)) {
+            t->why = "Validation failed: Description is too long (maximum is 1500 characters)";
+            return PIN_EUNPROCESSABLE;
+        }
+        if (f && !pin_media_parse_focus(f, &fx, &fy)) {
+            t->why = "Validation failed: Focus must be two numbers from -1 to 1";
+            return PIN_EUNPROCESSABLE;
+        }
+        err = pin_db_exec(db, NULL,
+                          "UPDATE media SET description = CASE WHEN ? = 1 THEN ? ELSE description END,"
+                          " focus_x = CASE WHEN ? = 1 THEN ? ELSE focus_x END,"
+                          " focus_y = CASE WHEN ? = 1 THEN ? ELSE focus_y END"
+                          " WHERE id = ? AND status_id = ?",
+                          "isididii", (int64_t)(d != NULL), d && *d ? d : NULL, (int64_t)(f != NULL),
+                          fx, (int64_t)(f != NULL), fy, mid, t->id);
+        if (err) return err;
+    }
+    resolver r = {.db = db, .base_url = t->svc->cfg->base_url};
+    const char *text = in->text;
+    if (text) {
+        pin_text_opts o = {.base_url = r.base_url, .resolve = resolve, .resolve_ctx = &r};
+        pin_text_out out;
+        pin_text_render(t->a, text, strlen(text), &o, &out);
+        err = index_text(db, t->a, t->id, &out, &r, now);
+        if (err) return err;
+    }
+    err = pin_db_exec(db, NULL,
+                      "UPDATE statuses SET text = COALESCE(?, text), spoiler_text = COALESCE(?,"
+                      " spoiler_text), sensitive = CASE WHEN ? < 0 THEN sensitive ELSE ? END,"
+                      " language = COALESCE(?, language), edited_at = ? WHERE id = ?",
+                      "ssiisii", text, in->spoiler_text, (int64_t)in->sensitive,
+                      (int64_t)in->sensitive, in->language && *in->language ? in->language : NULL,
+                      now, t->id);
+    if (!err) err = snapshot(db, t->a, t->id, now);
+    return err;
+}
+
+pin_err pin_status_edit(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                        const pin_status_in *in, const char **why)
+{
+    *why = check_common(svc, in);
+    if (*why) return PIN_EUNPROCESSABLE;
+    edit_tx t = {.svc = svc, .a = a, .v = v, .id = id, .in = in};
+    if (in->set_media && !parse_media(in, t.media, why)) return PIN_EUNPROCESSABLE;
+    if (in->nattrs > 32) {
+        *why = "Validation failed: Too many media attributes";
+        return PIN_EUNPROCESSABLE;
+    }
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    err = pin_db_tx(db, true, edit_body, &t);
+    if (err == PIN_EUNPROCESSABLE) *why = t.why;
+    return err;
+}
+
+typedef struct history_tx {
+    pin_svc *svc;
+    pin_arena *a;
+    pin_id viewer, id;
+    pin_status_version *items;
+    int n;
+} history_tx;
+
+static pin_err history_body(pin_db *db, void *ctx)
+{
+    history_tx *t = ctx;
+    pin_status s;
+    pin_err err = get_in(t->svc, db, t->a, t->viewer, t->id, &s);
+    if (err) return err;
+    enum { MAX_EDITS = 200 };
+    t->items = pin_arena_zalloc(t->a, sizeof(pin_status_version) * MAX_EDITS);
+    pin_q q;
+    pin_db_query(db, &q,
+                 "SELECT text, spoiler_text, sensitive, created_at, media FROM status_edits WHERE"
+                 " status_id = ? ORDER BY id LIMIT 200",
+                 "i", t->id);
+    while (pin_q_step(&q))
+        t->items[t->n++] = (pin_status_version){pin_q_strdup(&q, 0, t->a), pin_q_strdup(&q, 1, t->a),
+                                             pin_q_i64(&q, 2) != 0, pin_q_i64(&q, 3),
+                                             pin_q_strdup(&q, 4, t->a)};
+    err = pin_q_end(&q);
+    if (err) return err;
+    if (t->n == 0) { /* never edited: the one version is the current one */
+        const char *media = media_snapshot(db, t->a, t->id);
+        if (!media) return PIN_EIO;
+        t->items[t->n++] = (pin_status_version){s.text, s.spoiler_text, s.sensitive, s.created_at, media};
+    }
+    return PIN_OK;
+}
+
+pin_err pin_status_history(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                           pin_status_version **out, int *n)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    history_tx t = {svc, a, v->account_id, id, NULL, 0};
+    err = pin_db_tx(db, false, history_body, &t);
+    if (err) return err;
+    *out = t.items;
+    *n = t.n;
+    return PIN_OK;
+}

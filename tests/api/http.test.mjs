@@ -1,0 +1,240 @@
+// HTTP behaviour common to every route: security headers, errors for
+// unknown routes and methods, body limits, content types, keep-alive.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+
+import { OOB, createApp, get, patch, post, rawRequest, registerUser, request, show, startServer } from './lib/server.mjs';
+
+let srv, app, user;
+
+before(async () => {
+  srv = await startServer({ set: { body_max: 65536 } });
+  app = await createApp(srv, { scopes: 'read write' });
+  user = await registerUser(srv, { app, scope: 'read write' });
+});
+after(async () => {
+  await srv?.stop();
+});
+
+describe('errors', () => {
+  test('an unknown route is 404 JSON {"error"}', async () => {
+    for (const p of ['/nope', '/api/v1/nope', '/api/v2/accounts/1', '/api/v1/accounts/1/nope', '/.well-known/nope']) {
+      const r = await get(srv, p);
+      assert.equal(r.status, 404, `${p}: ${show(r)}`);
+      assert.match(r.headers['content-type'], /^application\/json/);
+      assert.deepEqual(Object.keys(r.json), ['error']);
+    }
+  });
+
+  test('a wrong method is 405 JSON with an Allow header', async () => {
+    const cases = [
+      ['DELETE', '/api/v1/instance', ['GET']],
+      ['POST', '/api/v1/accounts/verify_credentials', ['GET']],
+      ['GET', '/oauth/token', ['POST']],
+      ['PUT', '/api/v1/accounts/update_credentials', ['GET', 'PATCH']], // GET matches /api/v1/accounts/:id
+      ['PATCH', '/oauth/authorize', ['GET', 'POST']],
+    ];
+    for (const [m, p, allow] of cases) {
+      const r = await request(srv, m, p);
+      assert.equal(r.status, 405, `${m} ${p}: ${show(r)}`);
+      assert.equal(typeof r.json.error, 'string');
+      const got = [...new Set((r.headers.allow || '').split(/,\s*/).filter((x) => x && x !== 'HEAD' && x !== 'OPTIONS'))].sort();
+      assert.deepEqual(got, [...allow].sort(), `${m} ${p}: Allow: ${r.headers.allow}`);
+    }
+  });
+
+  test('Allow names each method once, also where a literal route and a :param route overlap', async () => {
+    for (const p of ['/api/v1/accounts/verify_credentials', '/api/v1/accounts/lookup']) {
+      const r = await request(srv, 'POST', p);
+      assert.equal(r.status, 405, show(r));
+      const list = (r.headers.allow || '').split(/,\s*/).filter(Boolean);
+      assert.equal(new Set(list).size, list.length, `${p}: Allow: ${r.headers.allow}`);
+    }
+  });
+
+  test('a body over body_max is 413 JSON, from Content-Length and from a chunked body', async () => {
+    const big = JSON.stringify({ note: 'x'.repeat(70000) });
+    const r = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body: big, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 413, show(r));
+    assert.equal(typeof r.json.error, 'string');
+    const chunks = [
+      `PATCH /api/v1/accounts/update_credentials HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${user.token}\r\n` +
+        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
+    ];
+    for (let i = 0; i < 3; i++) chunks.push(`${(30000).toString(16)}\r\n${'y'.repeat(30000)}\r\n`);
+    chunks.push('0\r\n\r\n');
+    const c = await rawRequest(srv, null, { chunks, endAfterWrite: true, timeoutMs: 5000 });
+    assert.deepEqual(c.statuses, [413], c.text.slice(0, 300));
+    const me = await get(srv, '/api/v1/accounts/verify_credentials', { token: user.token });
+    assert.equal(me.json.source.note, '', 'nothing was stored');
+  });
+
+  test('a body up to body_max is accepted', async () => {
+    const note = 'ok';
+    const pad = 'p'.repeat(65536 - JSON.stringify({ note, pad: '' }).length);
+    const body = JSON.stringify({ note, pad });
+    assert.equal(Buffer.byteLength(body), 65536);
+    const r = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 200, show(r));
+  });
+
+  test('a non-JSON, non-form content type with a body is 415', async () => {
+    const r = await post(srv, '/api/v1/apps', { body: 'client_name=x', headers: { 'content-type': 'text/plain' } });
+    assert.equal(r.status, 415, show(r));
+    assert.equal(typeof r.json.error, 'string');
+  });
+});
+
+describe('security headers', () => {
+  const jsonCases = () => [
+    ['GET', '/healthz', {}],
+    ['GET', '/readyz', {}],
+    ['GET', '/api/v1/instance', {}],
+    ['GET', '/api/v2/instance', {}],
+    ['GET', '/nope', {}],
+    ['DELETE', '/api/v1/instance', {}],
+    ['GET', '/api/v1/accounts/verify_credentials', {}],
+    ['GET', '/api/v1/accounts/verify_credentials', { token: user.token }],
+    ['PATCH', '/api/v1/accounts/update_credentials', { token: user.token, body: 'x', headers: { 'content-type': 'text/plain' } }],
+    ['PATCH', '/api/v1/accounts/update_credentials', { token: user.token, json: { display_name: 'x'.repeat(31) } }],
+    ['POST', '/oauth/token', { form: { grant_type: 'password', client_id: app.client_id, client_secret: app.client_secret, username: 'x', password: 'y' } }],
+    ['GET', '/api/v1/accounts/lookup?acct=nobody', {}],
+    ['GET', '/api/v1/accounts/%00', {}],
+    ['GET', '/.well-known/oauth-authorization-server', {}],
+  ];
+
+  test('X-Content-Type-Options: nosniff on every response, JSON answers typed application/json', async () => {
+    for (const [m, p, o] of jsonCases()) {
+      const r = await request(srv, m, p, o);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', `${m} ${p} (${r.status})`);
+      assert.match(r.headers['content-type'] || '', /^application\/json; charset=utf-8$/, `${m} ${p}`);
+    }
+  });
+
+  test('a 302 from the authorize endpoint and a 413 carry nosniff too', async () => {
+    const webApp = await createApp(srv, { redirectUris: 'https://client.example/cb', scopes: 'read' });
+    const q = new URLSearchParams({ response_type: 'code', client_id: webApp.client_id, redirect_uri: 'https://client.example/cb', scope: 'read' }).toString();
+    const r = await request(srv, 'POST', '/oauth/authorize', { body: `${q}&decision=deny`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.equal(r.status, 302, show(r));
+    assert.equal(r.headers['x-content-type-options'], 'nosniff');
+    const big = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body: 'x'.repeat(70000), headers: { 'content-type': 'application/json' } });
+    assert.equal(big.status, 413, show(big));
+    assert.equal(big.headers['x-content-type-options'], 'nosniff');
+  });
+
+  const htmlPages = () => [
+    ['GET', '/', {}],
+    ['GET', '/auth/sign_up', {}],
+    ['POST', '/auth/sign_up', { form: { username: '' } }],
+    ['GET', `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.client_id, redirect_uri: OOB, scope: 'read' })}`, {}],
+    ['GET', '/oauth/authorize?client_id=unknown', {}],
+    ['POST', '/oauth/authorize', { form: { response_type: 'code', client_id: app.client_id, redirect_uri: OOB, scope: 'read', username: 'x', password: 'y' } }],
+  ];
+
+  test('HTML pages carry a CSP without unsafe-inline, X-Frame-Options DENY, nosniff, and no inline script', async () => {
+    for (const [m, p, o] of htmlPages()) {
+      const r = await request(srv, m, p, o);
+      const label = `${m} ${p} (${r.status})`;
+      assert.match(r.headers['content-type'] || '', /^text\/html; charset=utf-8$/, label);
+      const csp = r.headers['content-security-policy'];
+      assert.ok(csp, `${label}: no CSP`);
+      assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), `${label}: ${csp}`);
+      assert.match(csp, /default-src 'none'|script-src 'none'|script-src 'self'/, `${label}: ${csp}`);
+      assert.match(csp, /frame-ancestors 'none'/, label);
+      assert.equal(r.headers['x-frame-options'], 'DENY', label);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', label);
+      assert.ok(!/<script\b/i.test(r.text), `${label}: script element`);
+      assert.ok(!/<[^>]+\son[a-z]+\s*=/i.test(r.text), `${label}: event handler attribute`);
+      assert.ok(!/<[^>]+\sstyle\s*=/i.test(r.text), `${label}: inline style attribute (blocked by the CSP anyway)`);
+    }
+  });
+
+  test('pages are not cached and send no referrer', async () => {
+    const r = await get(srv, '/auth/sign_up');
+    assert.equal(r.headers['cache-control'], 'no-store');
+    assert.equal(r.headers['referrer-policy'], 'no-referrer');
+  });
+
+  test('token responses are not cached', async () => {
+    const r = await post(srv, '/oauth/token', { form: { grant_type: 'client_credentials', client_id: app.client_id, client_secret: app.client_secret } });
+    assert.equal(r.status, 200, show(r));
+    assert.equal(r.headers['cache-control'], 'no-store');
+  });
+
+  test('the stylesheet the pages load is served with a CSS type and nosniff', async () => {
+    const page = await get(srv, '/auth/sign_up');
+    const href = (page.text.match(/<link rel="stylesheet" href="([^"]+)"/) || [])[1];
+    assert.ok(href, 'stylesheet link');
+    const css = await get(srv, href);
+    assert.equal(css.status, 200, show(css));
+    assert.match(css.headers['content-type'], /^text\/css/);
+    assert.equal(css.headers['x-content-type-options'], 'nosniff');
+  });
+});
+
+describe('keep-alive', () => {
+  test('a plain GET /api/v1/instance does not close the connection', async () => {
+    const r = await get(srv, '/api/v1/instance', { agent: new http.Agent({ keepAlive: true }) });
+    assert.equal(r.status, 200);
+    assert.notEqual((r.headers.connection || '').toLowerCase(), 'close');
+  });
+
+  test('20 sequential requests reuse one connection', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let sockets = 0;
+    const orig = agent.createConnection.bind(agent);
+    agent.createConnection = (...args) => {
+      sockets++;
+      return orig(...args);
+    };
+    const paths = ['/api/v1/instance', '/healthz', '/api/v2/instance', `/api/v1/accounts/lookup?acct=${user.username}`, '/api/v1/accounts/verify_credentials'];
+    for (let i = 0; i < 20; i++) {
+      const p = paths[i % paths.length];
+      const r = await get(srv, p, { agent, token: p.includes('verify') ? user.token : undefined });
+      assert.equal(r.status, 200, `${i} ${p}: ${show(r)}`);
+      assert.notEqual((r.headers.connection || '').toLowerCase(), 'close', `${i} ${p}`);
+    }
+    agent.destroy();
+    assert.equal(sockets, 1, `expected one connection for 20 requests, used ${sockets}`);
+  });
+
+  test('20 sequential fetches (undici keep-alive) all succeed', async () => {
+    for (let i = 0; i < 20; i++) {
+      const r = await fetch(`${srv.url}/api/v1/instance`);
+      assert.equal(r.status, 200);
+      assert.notEqual((r.headers.get('connection') || '').toLowerCase(), 'close');
+      await r.arrayBuffer();
+    }
+  });
+
+  test('writes with bodies keep the connection alive too (JSON, form, 4xx answers)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    let sockets = 0;
+    const orig = agent.createConnection.bind(agent);
+    agent.createConnection = (...args) => {
+      sockets++;
+      return orig(...args);
+    };
+    const reqs = [
+      ['PATCH', '/api/v1/accounts/update_credentials', { token: user.token, json: { note: 'keep' } }, 200],
+      ['PATCH', '/api/v1/accounts/update_credentials', { token: user.token, form: { note: 'alive' } }, 200],
+      ['PATCH', '/api/v1/accounts/update_credentials', { token: user.token, json: { display_name: 'x'.repeat(31) } }, 422],
+      ['GET', '/api/v1/accounts/verify_credentials', {}, 401],
+      ['GET', '/nope', {}, 404],
+      ['POST', '/api/v1/apps', { form: { client_name: 'ka', redirect_uris: OOB } }, 200],
+      ['GET', '/api/v1/instance', {}, 200],
+    ];
+    for (const [m, p, o, want] of reqs) {
+      const r = await request(srv, m, p, { ...o, agent });
+      assert.equal(r.status, want, `${m} ${p}: ${show(r)}`);
+    }
+    agent.destroy();
+    assert.equal(sockets, 1, `expected one connection, used ${sockets}`);
+  });
+
+  test('two pipelined requests on one socket both get answers', async () => {
+    const r = await rawRequest(srv, 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /api/v1/instance HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(r.statuses, [200, 200]);
+  });
+});
