@@ -227,13 +227,15 @@ static int cmd_migrate(pin_config *cfg, int argc, char **argv)
     return 0;
 }
 
-/* Once a minute: expired rate-limit windows, uploads no post used within a
- * day, and blobs nothing references (after an hour's grace). */
+/* Every housekeeping_s: expired rate-limit windows, uploads no post used
+ * within upload_max_age_s, and blobs nothing references (after
+ * blob_grace_s). */
 static void housekeeping(pin_svc *svc)
 {
     if (pin_ratelimit_sweep(svc)) PIN_WARN("rate-limit sweep failed");
     int media = 0, blobs = 0;
-    if (pin_media_sweep(svc, 24 * 3600 * 1000LL, 3600 * 1000LL, &media, &blobs))
+    if (pin_media_sweep(svc, svc->cfg->upload_max_age_s * 1000LL, svc->cfg->blob_grace_s * 1000LL,
+                        &media, &blobs))
         PIN_WARN("media sweep failed");
     else if (media || blobs)
         PIN_INFO("swept %d unused uploads and %d unreferenced blobs", media, blobs);
@@ -282,7 +284,7 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
     PIN_INFO("pinhole %s listening on %s (port %d), database %s, base URL %s", PIN_VERSION,
              cfg->listen, pin_http_port(srv), cfg->db, cfg->base_url);
     for (;;) {
-        struct timespec tick = {60, 0};
+        struct timespec tick = {cfg->housekeeping_s, 0};
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             PIN_INFO("signal %d: finishing requests in flight, then stopping", sig);

@@ -36,6 +36,9 @@ static const opt opts[] = {
     I64("server", "min_free_mb", min_free_mb, 0, 1 << 30, "free disk to keep; writes refused below it (64)"),
     INT("server", "busy_timeout_ms", busy_timeout_ms, 1, 600000, "how long a write waits for the database lock before 503 (5000)"),
     BOOL("server", "trust_proxy", trust_proxy, "trust X-Forwarded-For from a reverse proxy on loopback (false)"),
+    INT("server", "housekeeping_s", housekeeping_s, 1, 86400, "seconds between clean-up sweeps (60)"),
+    INT("server", "upload_max_age_s", upload_max_age_s, 1, 365 * 86400, "remove uploads no post used after this many seconds (86400)"),
+    INT("server", "blob_grace_s", blob_grace_s, 0, 365 * 86400, "remove unreferenced photo files after this many seconds (3600)"),
     STR("instance", "base_url", base_url, "public URL of this instance (http://LISTEN)"),
     STR("instance", "title", title, "instance name (pinhole)"),
     STR("instance", "description", description, "one-paragraph description"),
@@ -62,6 +65,9 @@ void pin_config_defaults(pin_config *c)
     c->body_max = 1 << 20;
     c->min_free_mb = 64;
     c->busy_timeout_ms = 5000;
+    c->housekeeping_s = 60;
+    c->upload_max_age_s = 86400;
+    c->blob_grace_s = 3600;
     snprintf(c->title, sizeof(c->title), "pinhole");
     snprintf(c->description, sizeof(c->description),
              "A photo-sharing community that nobody can take away from its members.");

@@ -31,6 +31,9 @@ typedef struct pin_config {
     int64_t min_free_mb;     /* refuse writes below this much free disk */
     int busy_timeout_ms;
     bool trust_proxy;        /* take the client address from X-Forwarded-For */
+    int housekeeping_s;      /* seconds between sweeps of expired rate limits, uploads, blobs */
+    int upload_max_age_s;    /* uploads no post used are removed after this long */
+    int blob_grace_s;        /* unreferenced blobs are removed after this long untouched */
     /* [instance] */
     char base_url[512];      /* empty: http://<listen> */
     char title[128];

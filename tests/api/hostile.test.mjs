@@ -321,14 +321,13 @@ describe('bad bodies', () => {
   });
 
   test('a body over body_max is 413', async () => {
-    const big = JSON.stringify({ note: 'x'.repeat(1100000) });
-    const r = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body: big, headers: { 'content-type': 'application/json' } }).catch((e) => ({
-      status: 0,
-      text: String(e),
-    }));
+    const big = JSON.stringify({ client_name: 'x'.repeat(1100000), redirect_uris: 'urn:ietf:wg:oauth:2.0:oob' });
+    const r = await post(srv, '/api/v1/apps', { body: big, headers: { 'content-type': 'application/json' } }).catch((e) => ({ status: 0, text: String(e) }));
     if (r.status !== 0) assert.equal(r.status, 413, show(r));
     const form = await post(srv, '/api/v1/apps', { form: { client_name: 'x'.repeat(1100000), redirect_uris: 'urn:ietf:wg:oauth:2.0:oob' } }).catch((e) => ({ status: 0, text: String(e) }));
     if (form.status !== 0) assert.equal(form.status, 413, show(form));
+    const tok = await post(srv, '/oauth/token', { form: { grant_type: 'password', username: 'u'.repeat(1100000) } }).catch((e) => ({ status: 0, text: String(e) }));
+    if (tok.status !== 0) assert.equal(tok.status, 413, show(tok));
   });
 });
 

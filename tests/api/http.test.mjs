@@ -54,28 +54,33 @@ describe('errors', () => {
   });
 
   test('a body over body_max is 413 JSON, from Content-Length and from a chunked body', async () => {
-    const big = JSON.stringify({ note: 'x'.repeat(70000) });
-    const r = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body: big, headers: { 'content-type': 'application/json' } });
+    const big = JSON.stringify({ client_name: 'x'.repeat(70000), redirect_uris: OOB });
+    const r = await post(srv, '/api/v1/apps', { body: big, headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 413, show(r));
     assert.equal(typeof r.json.error, 'string');
-    const chunks = [
-      `PATCH /api/v1/accounts/update_credentials HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${user.token}\r\n` +
-        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n',
-    ];
+    const chunks = ['POST /api/v1/apps HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'];
     for (let i = 0; i < 3; i++) chunks.push(`${(30000).toString(16)}\r\n${'y'.repeat(30000)}\r\n`);
     chunks.push('0\r\n\r\n');
     const c = await rawRequest(srv, null, { chunks, endAfterWrite: true, timeoutMs: 5000 });
     assert.deepEqual(c.statuses, [413], c.text.slice(0, 300));
+  });
+
+  test('JSON and urlencoded bodies over body_max are 413 on upload routes too (body_max: "largest JSON or form body")', async () => {
+    const json = JSON.stringify({ note: 'x'.repeat(70000) });
+    const r = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body: json, headers: { 'content-type': 'application/json' } });
+    assert.equal(r.status, 413, show(r));
+    const form = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, form: { note: 'y'.repeat(70000) } });
+    assert.equal(form.status, 413, show(form));
     const me = await get(srv, '/api/v1/accounts/verify_credentials', { token: user.token });
     assert.equal(me.json.source.note, '', 'nothing was stored');
   });
 
   test('a body up to body_max is accepted', async () => {
-    const note = 'ok';
-    const pad = 'p'.repeat(65536 - JSON.stringify({ note, pad: '' }).length);
-    const body = JSON.stringify({ note, pad });
+    const base = { client_name: 'fits', redirect_uris: OOB, pad: '' };
+    const pad = 'p'.repeat(65536 - JSON.stringify(base).length);
+    const body = JSON.stringify({ ...base, pad });
     assert.equal(Buffer.byteLength(body), 65536);
-    const r = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body, headers: { 'content-type': 'application/json' } });
+    const r = await post(srv, '/api/v1/apps', { body, headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 200, show(r));
   });
 
@@ -118,7 +123,7 @@ describe('security headers', () => {
     const r = await request(srv, 'POST', '/oauth/authorize', { body: `${q}&decision=deny`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     assert.equal(r.status, 302, show(r));
     assert.equal(r.headers['x-content-type-options'], 'nosniff');
-    const big = await patch(srv, '/api/v1/accounts/update_credentials', { token: user.token, body: 'x'.repeat(70000), headers: { 'content-type': 'application/json' } });
+    const big = await post(srv, '/api/v1/apps', { body: 'x'.repeat(70000), headers: { 'content-type': 'application/json' } });
     assert.equal(big.status, 413, show(big));
     assert.equal(big.headers['x-content-type-options'], 'nosniff');
   });
