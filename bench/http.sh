@@ -289,6 +289,22 @@ EOF
 
 tcp_opens() { awk '/^Tcp:/ && $2 ~ /^[0-9]+$/ {print $7}' /proc/net/snmp; }
 
+# CPU time of the server behind a target, as lines "id ticks": pinhole per
+# thread, nginx per process (master and workers).
+CLK_TCK=$(getconf CLK_TCK)
+cpu_snap() { # name
+    if [ "$1" = nginx ]; then
+        { cat /proc/[0-9]*/stat 2>/dev/null || true; } |
+            awk -v p="$NG_PID" '$1 == p || $4 == p { print $1, $14 + $15 }'
+    else
+        { cat /proc/"$PH_PID"/task/*/stat 2>/dev/null || true; } | awk '{ print $1, $14 + $15 }'
+    fi
+}
+cpu_delta() { # before after: "total_ticks busiest_ticks"
+    awk 'NR == FNR { b[$1] = $2; next } { d = $2 - b[$1]; t += d; if (d > m) m = d }
+         END { print t + 0, m + 0 }' <(echo "$1") <(echo "$2")
+}
+
 WRK_CMD=() # "taskset -c 1" in the pinned configuration
 RESULTS="$TMP/results.txt"
 : >"$RESULTS"
@@ -300,9 +316,13 @@ measure() { # config name rep
     hdr=$(hdr_of "$name")
     "${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -H "$hdr" "$url" >/dev/null 2>&1 || true
     before=$(tcp_opens)
+    local cpu0 cpu1 cpu
+    cpu0=$(cpu_snap "$name")
     line=$("${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$hdr" \
         -s "$TMP/report.lua" "$url" 2>&1 | grep '^RESULT' || true)
     after=$(tcp_opens)
+    cpu1=$(cpu_snap "$name")
+    cpu=($(cpu_delta "$cpu0" "$cpu1"))
     local died=0
     check_alive || died=1
     if [ -z "$line" ]; then
@@ -310,13 +330,15 @@ measure() { # config name rep
         line="RESULT requests=0 rps=0 p50_ms=0 p90_ms=0 p99_ms=0 max_ms=0 bytes=0 http_errors=0 connect=0 read=0 write=0 timeout=1"
     fi
     size=${SIZE[$name]}
-    line="$line conns=$((after - before)) expect_bytes=$size died=$died"
+    line="$line conns=$((after - before)) expect_bytes=$size died=$died cpu_ticks=${cpu[0]} cpu_max=${cpu[1]} hz=$CLK_TCK"
     echo "cfg=$cfg name=$name rep=$rep ${line#RESULT }" >>"$RESULTS"
     awk -v n="$name" -v r="$rep" '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        printf "  %-9s #%s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms  http_err %s  sock_err %d/%d/%d/%d  new_conns %s  bytes/resp %.1f (expect %s)\n",
-            n, r, v["rps"], v["p50_ms"], v["p99_ms"], v["http_errors"], v["connect"], v["read"],
-            v["write"], v["timeout"], v["conns"], v["requests"] ? v["bytes"] / v["requests"] : 0,
+        us = v["requests"] ? v["cpu_ticks"] * 1e6 / v["hz"] / v["requests"] : 0
+        top = v["cpu_ticks"] ? 100 * v["cpu_max"] / v["cpu_ticks"] : 0
+        printf "  %-9s #%s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms  cpu %5.1f us/req (busiest worker %3.0f%%)  http_err %s  sock_err %d/%d/%d/%d  new_conns %s  bytes/resp %.1f (expect %s)\n",
+            n, r, v["rps"], v["p50_ms"], v["p99_ms"], us, top, v["http_errors"], v["connect"], v["read"],
+            v["write"], v["timeout"], v["conns"], (v["requests"] ? v["bytes"] / v["requests"] : 0),
             v["expect_bytes"] }' <<<"$line" >&2
 }
 
@@ -393,6 +415,8 @@ function med(a, n,   i, j, t) {
     if (!(k in cnt)) { order[++nk] = k }
     c = ++cnt[k]
     rps[k, c] = v["rps"]; p50[k, c] = v["p50_ms"]; p99[k, c] = v["p99_ms"]
+    cpu[k, c] = v["requests"] ? v["cpu_ticks"] * 1e6 / v["hz"] / v["requests"] : 0
+    top[k, c] = v["cpu_ticks"] ? 100 * v["cpu_max"] / v["cpu_ticks"] : 0
     herr[k] += v["http_errors"]; serr[k] += v["connect"] + v["read"] + v["write"] + v["timeout"]
     died[k] += v["died"]
     if (v["conns"] > maxc[k]) maxc[k] = v["conns"]
@@ -407,19 +431,21 @@ END {
         for (j = 1; j <= n; j++) { a[j] = rps[k, j] } ; mr[k] = med(a, n); delete a
         for (j = 1; j <= n; j++) { a[j] = p50[k, j] } ; m50[k] = med(a, n); delete a
         for (j = 1; j <= n; j++) { a[j] = p99[k, j] } ; m99[k] = med(a, n); delete a
+        for (j = 1; j <= n; j++) { a[j] = cpu[k, j] } ; mcpu[k] = med(a, n); delete a
+        for (j = 1; j <= n; j++) { a[j] = top[k, j] } ; mtop[k] = med(a, n); delete a
     }
     last = ""
     for (i = 1; i <= nk; i++) {
         k = order[i]; split(k, ck, SUBSEP)
         if (ck[1] != last) {
             printf "\n[%s]\n", ck[1]
-            printf "%-10s %10s %8s %8s %10s %9s %9s %9s  %s\n", "target", "req/s", "p50 ms", "p99 ms", "vs nginx", "http_err", "sock_err", "max_conns", "runs (req/s)"
+            printf "%-10s %10s %8s %8s %9s %7s %7s %8s %8s %9s  %s\n", "target", "req/s", "p50 ms", "p99 ms", "vs nginx", "cpu us", "busiest", "http_err", "sock_err", "max_conns", "runs (req/s)"
             last = ck[1]
         }
         base = ck[1]; sub(/-log$/, "", base)
         ng = mr[base, "nginx"]
         ratio = ng > 0 ? sprintf("%.2f", mr[k] / ng) : "-"
-        printf "%-10s %10.0f %8.3f %8.3f %10s %9d %9d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? "  SERVER DIED" : "")
+        printf "%-10s %10.0f %8.3f %8.3f %9s %7.1f %6.0f%% %8d %8d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, mcpu[k], mtop[k], herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? "  SERVER DIED" : "")
     }
     printf "\ntargets (pinhole): instance >= nginx, verify_credentials >= 0.5 x nginx, p99 < %d ms\n", tgt_p99
     for (i = 1; i <= nk; i++) {
@@ -439,6 +465,8 @@ if [ "$LOGRUN" = 1 ]; then
     echo "access log run: $LOG_LINES lines ($LOG_BYTES bytes) written by pinhole to a file"
 fi
 echo "columns: http_err = responses with status >= 400 (wrk); sock_err = connect+read+write+timeout;"
-echo "max_conns = new TCP connections during a run (system-wide; ~$CONNS means keep-alive held)."
+echo "max_conns = new TCP connections during a run (system-wide; ~$CONNS means keep-alive held);"
+echo "cpu us = server CPU time per request (user+sys, all its threads/workers): steadier than req/s on a busy machine;"
+echo "busiest = share of that CPU used by the busiest pinhole thread / nginx worker (~100% = one worker did all the work)."
 [ "$DEATHS" = 0 ] || echo "WARNING: a server exited $DEATHS time(s) during the bench and was restarted (see above)."
 exit 0

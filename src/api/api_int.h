@@ -125,6 +125,30 @@ void h_statuses_edit(api_ctx *c);
 void h_statuses_history(api_ctx *c);
 void h_statuses_source(api_ctx *c);
 
+void h_follow(api_ctx *c);
+void h_unfollow(api_ctx *c);
+void h_block(api_ctx *c);
+void h_unblock(api_ctx *c);
+void h_mute(api_ctx *c);
+void h_unmute(api_ctx *c);
+void h_remove_follower(api_ctx *c);
+void h_request_authorize(api_ctx *c);
+void h_request_reject(api_ctx *c);
+void h_relationships(api_ctx *c);
+void h_followers(api_ctx *c);
+void h_following(api_ctx *c);
+void h_blocks(api_ctx *c);
+void h_mutes(api_ctx *c);
+void h_follow_requests(api_ctx *c);
+void h_followers_history(api_ctx *c);
+
+/* Pagination: reads limit/max_id/since_id/min_id (answers 400 and returns
+ * false when malformed), and writes Mastodon's Link header for a page whose
+ * first and last items have pagination ids `newest` and `oldest`. */
+struct pin_page;
+bool api_page_params(api_ctx *c, struct pin_page *p, int def, int max);
+void api_link_header(api_ctx *c, pin_id newest, pin_id oldest, int n, int limit);
+
 /* Server-rendered pages (api/pages.c): a complete HTML document around
  * `body_html` (already safe HTML), with the page CSP. */
 void api_page(api_ctx *c, int status, const char *title, const char *body_html);

@@ -16,6 +16,7 @@
 #include "http/http.h"
 #include "media/image.h"
 #include "service/accounts.h"
+#include "service/audit.h"
 #include "service/media.h"
 #include "service/ratelimit.h"
 #include "service/secret.h"
@@ -32,12 +33,15 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv);
 static int cmd_migrate(pin_config *cfg, int argc, char **argv);
 static int cmd_admin(pin_config *cfg, int argc, char **argv);
 static int cmd_routes(pin_config *cfg, int argc, char **argv);
+static int cmd_audit(pin_config *cfg, int argc, char **argv);
 
 static const cmd cmds[] = {
     {"serve", "", "run the server (migrates the database first)", cmd_serve},
     {"migrate", "", "bring the database schema up to date", cmd_migrate},
     {"admin", "create-user NAME --email E [--password P] [--admin|--moderator] | approve NAME",
      "manage accounts", cmd_admin},
+    {"audit", "[--repair]", "recompute every counter from its rows; exit 1 on any difference",
+     cmd_audit},
     {"routes", "", "list every API route with its scope", cmd_routes},
 };
 
@@ -77,7 +81,8 @@ static void usage(FILE *f, const cmd *c)
 /* Options only `admin create-user` reads. */
 static struct {
     const char *email, *password, *role;
-} admin_opts = {NULL, NULL, "user"};
+    bool repair;
+} admin_opts = {NULL, NULL, "user", false};
 
 typedef struct ini_ctx {
     pin_config *cfg;
@@ -113,7 +118,8 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
         {"log-level", required_argument, 0, 'L'}, {"set", required_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},         {"email", required_argument, 0, 'e'},
         {"password", required_argument, 0, 'p'}, {"admin", no_argument, 0, 'A'},
-        {"moderator", no_argument, 0, 'M'},    {0, 0, 0, 0},
+        {"moderator", no_argument, 0, 'M'},    {"repair", no_argument, 0, 'R'},
+        {0, 0, 0, 0},
     };
     const char *file = NULL;
     char err[256];
@@ -162,6 +168,7 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
         case 'p': admin_opts.password = optarg; continue;
         case 'A': admin_opts.role = "admin"; continue;
         case 'M': admin_opts.role = "moderator"; continue;
+        case 'R': admin_opts.repair = true; continue;
         case 's': {
             snprintf(kv, sizeof(kv), "%s", optarg);
             char *eq = strchr(kv, '=');
@@ -352,6 +359,36 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv)
     rc = 0;
 out:
     pin_arena_clear(&a);
+    pin_svc_clear(&svc);
+    pin_store_close(store);
+    return rc;
+}
+
+static int cmd_audit(pin_config *cfg, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 0) {
+        fprintf(stderr, "pinhole: audit takes no arguments besides --repair\n");
+        return 2;
+    }
+    pin_store *store;
+    if (open_store(cfg, &store)) return 1;
+    pin_svc svc = {0};
+    int rc = 1;
+    int64_t diffs = 0;
+    if (pin_svc_init(&svc, store, cfg)) goto out;
+    pin_err err = pin_audit(&svc, admin_opts.repair, stdout, &diffs);
+    if (err) {
+        fprintf(stderr, "pinhole: audit failed (%s)\n", pin_err_name(err));
+        goto out;
+    }
+    if (diffs == 0)
+        printf("audit: every counter equals the rows it counts\n");
+    else
+        printf("audit: %lld difference%s%s\n", (long long)diffs, diffs == 1 ? "" : "s",
+               admin_opts.repair ? ", repaired" : " (run with --repair to fix)");
+    rc = diffs && !admin_opts.repair ? 1 : 0;
+out:
     pin_svc_clear(&svc);
     pin_store_close(store);
     return rc;
