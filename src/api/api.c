@@ -292,7 +292,7 @@ static int64_t api_begin(void *ctx, pin_req *req)
     }
     req->route = (void *)&routes[idx];
     req->app_data = caps;
-    if (routes[idx].flags & F_UPLOAD) {
+    if ((routes[idx].flags & F_UPLOAD) && !strcmp(req->content_type, "multipart/form-data")) {
         req->upload_dir = api->svc->upload_dir;
         return api->cfg->media_max_bytes + 64 * 1024; /* the file plus its form fields */
     }

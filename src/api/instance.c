@@ -59,10 +59,10 @@ static char *render_v2(api_ctx *c, const pin_instance_stats *st)
     const pin_config *cfg = c->api->cfg;
     const char *base = cfg->base_url;
     json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:s,s:{s:{s:I}},s:{s:s},s:[s],"
+        "{s:s,s:s,s:s,s:s,s:s,s:{s:{s:I}},s:{s:s},s:[s],"
         "s:{s:{s:s},s:{s:i,s:i},s:o,s:o,s:{s:b}},"
         "s:{s:b,s:b,s:n,s:s},s:{s:s,s:n},s:[],s:{s:i}}",
-        "domain", host_of(base), "title", cfg->title, "version", MASTODON_COMPAT, "description", cfg->description, "usage",
+        "domain", host_of(base), "title", cfg->title, "version", MASTODON_COMPAT, "source_url", cfg->source_url, "description", cfg->description, "usage",
         "users", "active_month", (json_int_t)st->active_month, "thumbnail", "url",
         pin_arena_printf(c->a, "%s/assets/thumbnail.png", base), "languages", "en",
         "configuration", "urls", "streaming", "", "accounts", "max_featured_tags", 0,

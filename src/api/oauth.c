@@ -378,7 +378,8 @@ void h_oauth_token(api_ctx *c)
         const char *token;
         pin_scopes scopes;
         int64_t created;
-        err = pin_code_exchange(c->svc, c->a, &app, api_param(c, "code"), api_param(c, "redirect_uri"),
+        err = pin_code_exchange(c->svc, c->a, &app, secret != NULL, api_param(c, "code"),
+                                api_param(c, "redirect_uri"),
                                 api_param(c, "code_verifier"), &token, &scopes, &created);
         if (err == PIN_EAUTH) {
             oauth_error(c, PIN_EINVAL, "invalid_grant",
@@ -447,6 +448,11 @@ void h_oauth_revoke(api_ctx *c)
         return;
     }
     if (!err) err = pin_token_revoke(c->svc, c->a, app.id, api_param(c, "token"));
+    if (err == PIN_EFORBIDDEN) {
+        oauth_error(c, PIN_EFORBIDDEN, "unauthorized_client",
+                    "You are not authorized to revoke this token");
+        return;
+    }
     if (err) {
         api_error(c, err, NULL);
         return;

@@ -43,6 +43,7 @@ static const opt opts[] = {
     STR("instance", "title", title, "instance name (pinhole)"),
     STR("instance", "description", description, "one-paragraph description"),
     STR("instance", "contact_email", contact_email, "contact address shown in /api/v2/instance"),
+    STR("instance", "source_url", source_url, "where you publish this server's source code (AGPL)"),
     {"instance", "registrations", T_REG, offsetof(pin_config, registrations), 0, 0, 2, "open, approval or closed (open)"},
     INT("instance", "max_caption_chars", max_caption_chars, 1, 100000, "longest caption (2200)"),
     INT("instance", "max_media_attachments", max_media_attachments, 1, 100, "photos per post (20)"),

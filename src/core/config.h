@@ -39,6 +39,7 @@ typedef struct pin_config {
     char title[128];
     char description[1024];
     char contact_email[256];
+    char source_url[512];    /* where this server's source code is published (AGPL) */
     pin_registrations registrations;
     int max_caption_chars;
     int max_media_attachments;

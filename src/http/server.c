@@ -169,7 +169,10 @@ static enum MHD_Result on_form(void *cls, enum MHD_ValueKind kind, const char *k
     if (!key) return MHD_NO;
     pin_param *p = r->last_field;
     bool streamed = filename && r->pub.upload_dir;
-    if (off == 0 || !p || strcmp(p->key, key) != 0) {
+    /* A value may arrive in several calls; libmicrohttpd can also announce
+     * a value with an empty first call at offset 0. A new field starts
+     * when the key changes or offset 0 comes after data. */
+    if (!p || strcmp(p->key, key) != 0 || (off == 0 && p->len > 0)) {
         p = pin_arena_zalloc(a, sizeof(*p));
         p->key = pin_arena_strdup(a, key);
         p->value = "";
@@ -274,7 +277,39 @@ static enum MHD_Result queue(req_int *r, struct MHD_Connection *conn)
     return ret;
 }
 
-static bool start(req_int *r, struct MHD_Connection *conn, const char *url, const char *method)
+typedef struct framing {
+    int cl, te;
+    const char *first_cl;
+    bool cl_conflict;
+    bool bad_name; /* a header name that is not an RFC 9110 token ("Name : v") */
+} framing;
+
+static bool token_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    for (const char *p = key; *p; p++) {
+        if (!token_char((unsigned char)*p)) f->bad_name = true;
+    }
+    if (!*key) f->bad_name = true;
+    if (!strcasecmp(key, "Content-Length")) {
+        if (f->cl++ && (!value || !f->first_cl || strcmp(value, f->first_cl) != 0)) f->cl_conflict = true;
+        if (!f->first_cl) f->first_cl = value;
+    } else if (!strcasecmp(key, "Transfer-Encoding")) {
+        f->te++;
+    }
+    return MHD_YES;
+}
+
+static bool start(req_int *r, struct MHD_Connection *conn, const char *url, const char *method,
+                  const char *version)
 {
     pin_req *q = &r->pub;
     pin_arena *a = &q->arena;
@@ -292,6 +327,31 @@ static bool start(req_int *r, struct MHD_Connection *conn, const char *url, cons
         pin_resp_error(q, PIN_EINVAL, "Malformed request path");
         r->limit = 0;
         return true;
+    }
+    /* Framing that proxies and we could read differently is refused, and
+     * the connection closed (request smuggling). */
+    framing f = {0, 0, NULL, false, false};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.bad_name) {
+        pin_resp_error(q, PIN_EINVAL, "Malformed header name");
+        pin_resp_header(q, "Connection", "close");
+        return false;
+    }
+    if (f.te && f.cl) {
+        pin_resp_error(q, PIN_EINVAL, "Content-Length and Transfer-Encoding together");
+        pin_resp_header(q, "Connection", "close");
+        return false;
+    }
+    if (f.cl_conflict) {
+        pin_resp_error(q, PIN_EINVAL, "Conflicting Content-Length headers");
+        pin_resp_header(q, "Connection", "close");
+        return false;
+    }
+    if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
+        !MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Host")) {
+        pin_resp_error(q, PIN_EINVAL, "Missing Host header");
+        pin_resp_header(q, "Connection", "close");
+        return false;
     }
     r->limit = r->srv->app.begin(r->srv->app.ctx, q);
     if (q->status) return true;
@@ -319,14 +379,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
-    (void)version;
     pin_http_server *srv = cls;
     req_int *r = *con_cls;
     if (!r) return MHD_NO; /* the URI callback always runs first */
     pin_log_request_id = r->pub.id;
     if (r->state == ST_NEW) {
         r->state = ST_BODY;
-        if (!start(r, conn, url, method)) {
+        if (!start(r, conn, url, method, version)) {
             r->state = ST_DONE;
             return queue(r, conn);
         }

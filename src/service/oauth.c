@@ -204,8 +204,14 @@ pin_err pin_token_revoke(pin_svc *svc, pin_arena *a, pin_id app_id, const char *
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
+    const char *hash = pin_secret_hash(a, token);
+    int64_t owner = 0;
+    err = pin_db_i64(db, &owner, "SELECT app_id FROM tokens WHERE token_hash = ?", "s", hash);
+    if (err == PIN_ENOTFOUND) return PIN_OK;
+    if (err) return err;
+    if (owner != app_id) return PIN_EFORBIDDEN;
     return pin_db_exec(db, NULL, "DELETE FROM tokens WHERE token_hash = ? AND app_id = ?", "si",
-                       pin_secret_hash(a, token), app_id);
+                       hash, app_id);
 }
 
 pin_err pin_token_revoke_all(pin_svc *svc, pin_id account_id)
@@ -243,6 +249,7 @@ pin_err pin_code_issue(pin_svc *svc, pin_arena *a, pin_id app_id, pin_id account
 typedef struct exch_tx {
     pin_arena *a;
     const pin_app *app;
+    bool client_verified;
     const char *code_hash, *redirect_uri, *verifier;
     const char *token;
     pin_scopes scopes;
@@ -273,7 +280,8 @@ static pin_err exch_body(pin_db *db, void *ctx)
     pin_err err = pin_q_end(&q);
     if (err) return err;
     if (!app_id || app_id != t->app->id || expires < t->now) return PIN_OK;
-    if (t->redirect_uri && strcmp(redirect, t->redirect_uri) != 0) return PIN_OK;
+    if (!t->redirect_uri || strcmp(redirect, t->redirect_uri) != 0) return PIN_OK;
+    if (!challenge && !t->client_verified) return PIN_OK;
     if (challenge) {
         if (!t->verifier || strlen(t->verifier) < 43 || strlen(t->verifier) > 128) return PIN_OK;
         if (!pin_secret_equal(pin_secret_s256(t->a, t->verifier), challenge)) return PIN_OK;
@@ -291,15 +299,16 @@ static pin_err exch_body(pin_db *db, void *ctx)
     return PIN_OK;
 }
 
-pin_err pin_code_exchange(pin_svc *svc, pin_arena *a, const pin_app *app, const char *code,
-                          const char *redirect_uri, const char *verifier, const char **token,
-                          pin_scopes *scopes, int64_t *created_at)
+pin_err pin_code_exchange(pin_svc *svc, pin_arena *a, const pin_app *app, bool client_verified,
+                          const char *code, const char *redirect_uri, const char *verifier,
+                          const char **token, pin_scopes *scopes, int64_t *created_at)
 {
     if (!code || !*code || strlen(code) > 256) return PIN_EAUTH;
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
-    exch_tx t = {a, app, pin_secret_hash(a, code), redirect_uri, verifier, NULL, 0, pin_now_ms(), false};
+    exch_tx t = {a,    app, client_verified, pin_secret_hash(a, code), redirect_uri, verifier,
+                 NULL, 0,   pin_now_ms(),    false};
     err = pin_db_tx(db, true, exch_body, &t);
     if (err) return err;
     if (!t.ok) return PIN_EAUTH;

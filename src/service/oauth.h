@@ -44,7 +44,7 @@ pin_err pin_token_issue(pin_svc *svc, pin_arena *a, pin_id app_id, pin_id accoun
 pin_err pin_token_authenticate(pin_svc *svc, pin_arena *a, const char *token,
                                pin_viewer *out) PIN_WUR;
 /* Revokes a token belonging to the app. Unknown tokens are not an error
- * (RFC 7009); a token of another app is left alone. */
+ * (RFC 7009); a token of another app is left alone and PIN_EFORBIDDEN. */
 pin_err pin_token_revoke(pin_svc *svc, pin_arena *a, pin_id app_id, const char *token) PIN_WUR;
 /* Revokes every token of an account (sign out everywhere). */
 pin_err pin_token_revoke_all(pin_svc *svc, pin_id account_id) PIN_WUR;
@@ -55,10 +55,12 @@ pin_err pin_code_issue(pin_svc *svc, pin_arena *a, pin_id app_id, pin_id account
                        const char *redirect_uri, pin_scopes scopes, const char *challenge,
                        const char **code) PIN_WUR;
 /* Exchanges a code for a token: the code must exist, be unexpired, belong to
- * the app, carry the same redirect_uri and, with PKCE, match the verifier.
- * The code is consumed whatever the outcome. PIN_EAUTH for any mismatch. */
-pin_err pin_code_exchange(pin_svc *svc, pin_arena *a, const pin_app *app, const char *code,
-                          const char *redirect_uri, const char *verifier, const char **token,
-                          pin_scopes *scopes, int64_t *created_at) PIN_WUR;
+ * the app, carry the same redirect_uri and, with PKCE, match the verifier. A
+ * code issued without PKCE needs an authenticated client (`client_verified`,
+ * the secret checked). The code is consumed whatever the outcome. PIN_EAUTH
+ * for any mismatch. */
+pin_err pin_code_exchange(pin_svc *svc, pin_arena *a, const pin_app *app, bool client_verified,
+                          const char *code, const char *redirect_uri, const char *verifier,
+                          const char **token, pin_scopes *scopes, int64_t *created_at) PIN_WUR;
 
 #endif
