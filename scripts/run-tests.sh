@@ -117,6 +117,15 @@ pg_db() { # name -> URL of a new empty database
 
 start=$(date +%s)
 if ! $fuzz_only; then
+    note "test photos (real photos from Debian packages, and derived hostile cases)"
+    if tests/fixtures/prepare.sh build/fixtures >"$OUT/fixtures.log" 2>&1; then
+        export PINHOLE_FIXTURES=$ROOT/build/fixtures
+        echo "   $PINHOLE_FIXTURES"
+    else
+        tail -20 "$OUT/fixtures.log"
+        count "test photos" 0 1
+    fi
+
     note "PostgreSQL (throwaway server on loopback)"
     if pg_start; then
         echo "   $PG_URL"

@@ -142,6 +142,25 @@ void h_mutes(api_ctx *c);
 void h_follow_requests(api_ctx *c);
 void h_followers_history(api_ctx *c);
 
+void h_timeline_home(api_ctx *c);
+void h_timeline_public(api_ctx *c);
+void h_timeline_tag(api_ctx *c);
+void h_account_statuses(api_ctx *c);
+void h_favourites(api_ctx *c);
+void h_bookmarks(api_ctx *c);
+void h_favourite(api_ctx *c);
+void h_unfavourite(api_ctx *c);
+void h_bookmark(api_ctx *c);
+void h_unbookmark(api_ctx *c);
+void h_favourited_by(api_ctx *c);
+void h_context(api_ctx *c);
+void h_notifications(api_ctx *c);
+void h_notification_get(api_ctx *c);
+void h_notification_dismiss(api_ctx *c);
+void h_notifications_clear(api_ctx *c);
+void h_notifications_unread(api_ctx *c);
+void h_markers_post(api_ctx *c);
+
 /* Pagination: reads limit/max_id/since_id/min_id (answers 400 and returns
  * false when malformed), and writes Mastodon's Link header for a page whose
  * first and last items have pagination ids `newest` and `oldest`. */

@@ -5,6 +5,7 @@
 
 #include "api/api_int.h"
 #include "core/text.h"
+#include "service/interact.h"
 #include "service/visibility.h"
 
 const char *api_iso_time(pin_arena *a, int64_t ms)
@@ -187,5 +188,10 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
         s->app_name ? json_pack("{s:s,s:n}", "name", s->app_name, "website") : json_null(),
         "account", api_account_json(c, &s->account), "media_attachments", media, "mentions",
         mentions, "tags", tags, "emojis", "card", "poll");
+    pin_status_flags f;
+    if (c->viewer.account_id && pin_status_flags_get(c->svc, c->viewer.account_id, s->id, &f) == PIN_OK) {
+        json_object_set_new(o, "favourited", json_boolean(f.favourited));
+        json_object_set_new(o, "bookmarked", json_boolean(f.bookmarked));
+    }
     return o;
 }

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "core/text.h"
+#include "service/notify.h"
 #include "service/visibility.h"
 
 static size_t chars(const char *s)
@@ -172,6 +173,7 @@ static pin_err create_body(pin_db *db, void *ctx)
         t->v->app_id, now);
     if (!err) err = attach(db, me, id, t->media, t->nmedia, &t->why);
     if (!err) err = index_text(db, t->a, id, &text, &r, now);
+    for (int i = 0; !err && i < r.n; i++) err = pin_notify(db, r.found[i].id, me, "mention", id);
     if (!err)
         err = pin_db_exec(db, NULL,
                           "UPDATE accounts SET statuses_count = statuses_count + 1,"

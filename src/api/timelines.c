@@ -1,0 +1,254 @@
+/* Timelines, likes, bookmarks, context and notifications endpoints. */
+#include <string.h>
+
+#include "api/api_int.h"
+#include "core/text.h"
+#include "service/interact.h"
+#include "service/timelines.h"
+
+/* Answers a list of post ids as statuses, skipping any that vanished since. */
+static void answer_statuses(api_ctx *c, const pin_id *ids, const pin_id *edge, int n, int limit)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        pin_status s;
+        if (pin_status_get(c->svc, c->a, &c->viewer, ids[i], &s) == PIN_OK)
+            json_array_append_new(arr, api_status_json(c, &s));
+    }
+    api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, limit);
+    api_json(c, 200, arr);
+}
+
+static void timeline(api_ctx *c, pin_timeline_q *q)
+{
+    if (!api_page_params(c, &q->page, 20, 40)) return;
+    pin_id *ids, *edge;
+    int n = 0;
+    pin_err err = pin_timeline(c->svc, c->a, &c->viewer, q, &ids, &edge, &n);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    answer_statuses(c, ids, edge, n, q->page.limit);
+}
+
+void h_timeline_home(api_ctx *c)
+{
+    pin_timeline_q q = {.kind = PIN_TL_HOME};
+    timeline(c, &q);
+}
+
+void h_timeline_public(api_ctx *c)
+{
+    pin_timeline_q q = {.kind = PIN_TL_PUBLIC};
+    timeline(c, &q);
+}
+
+void h_timeline_tag(api_ctx *c)
+{
+    const char *tag = api_cap(c, "tag");
+    const char *key = pin_text_tag_key(c->a, tag, strlen(tag));
+    if (!key) {
+        api_json(c, 200, json_array()); /* not a hashtag: nothing can carry it */
+        return;
+    }
+    pin_timeline_q q = {.kind = PIN_TL_TAG, .tag = key};
+    timeline(c, &q);
+}
+
+void h_account_statuses(api_ctx *c)
+{
+    pin_id id;
+    pin_account acc;
+    if (!pin_id_parse(api_cap(c, "id"), &id) || pin_account_get(c->svc, c->a, id, false, &acc)) {
+        api_error(c, PIN_ENOTFOUND, NULL);
+        return;
+    }
+    if (api_param_bool(c, "pinned") == 1) { /* nothing can be pinned yet */
+        api_json(c, 200, json_array());
+        return;
+    }
+    pin_timeline_q q = {.kind = PIN_TL_ACCOUNT, .account = id,
+                        .exclude_replies = api_param_bool(c, "exclude_replies") == 1};
+    timeline(c, &q);
+}
+
+void h_favourites(api_ctx *c)
+{
+    pin_timeline_q q = {.kind = PIN_TL_FAVOURITES};
+    timeline(c, &q);
+}
+
+void h_bookmarks(api_ctx *c)
+{
+    pin_timeline_q q = {.kind = PIN_TL_BOOKMARKS};
+    timeline(c, &q);
+}
+
+static void mark(api_ctx *c, bool fav, bool on)
+{
+    pin_id id;
+    pin_status s;
+    pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
+    if (!err) err = fav ? pin_favourite(c->svc, c->a, &c->viewer, id, on, &s)
+                        : pin_bookmark(c->svc, c->a, &c->viewer, id, on, &s);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, api_status_json(c, &s));
+}
+
+void h_favourite(api_ctx *c) { mark(c, true, true); }
+void h_unfavourite(api_ctx *c) { mark(c, true, false); }
+void h_bookmark(api_ctx *c) { mark(c, false, true); }
+void h_unbookmark(api_ctx *c) { mark(c, false, false); }
+
+void h_favourited_by(api_ctx *c)
+{
+    pin_id id;
+    pin_page page;
+    if (!api_page_params(c, &page, 40, 80)) return;
+    pin_id *ids, *edge;
+    int n = 0;
+    pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
+    if (!err) err = pin_favourited_by(c->svc, c->a, &c->viewer, id, &page, &ids, &edge, &n);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        pin_account acc;
+        if (pin_account_get(c->svc, c->a, ids[i], false, &acc) == PIN_OK)
+            json_array_append_new(arr, api_account_json(c, &acc));
+    }
+    api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, page.limit);
+    api_json(c, 200, arr);
+}
+
+void h_context(api_ctx *c)
+{
+    pin_id id, *anc, *desc;
+    int na = 0, nd = 0;
+    pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
+    if (!err) err = pin_status_context(c->svc, c->a, &c->viewer, id, &anc, &na, &desc, &nd);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    json_t *a = json_array(), *d = json_array();
+    for (int i = 0; i < na; i++) {
+        pin_status s;
+        if (pin_status_get(c->svc, c->a, &c->viewer, anc[i], &s) == PIN_OK)
+            json_array_append_new(a, api_status_json(c, &s));
+    }
+    for (int i = 0; i < nd; i++) {
+        pin_status s;
+        if (pin_status_get(c->svc, c->a, &c->viewer, desc[i], &s) == PIN_OK)
+            json_array_append_new(d, api_status_json(c, &s));
+    }
+    api_json(c, 200, json_pack("{s:o,s:o}", "ancestors", a, "descendants", d));
+}
+
+/* ---- notifications ---- */
+
+static json_t *notification_json(api_ctx *c, const pin_notification *n)
+{
+    pin_account acc;
+    pin_status s;
+    json_t *account = pin_account_get(c->svc, c->a, n->from_account, false, &acc) == PIN_OK
+                          ? api_account_json(c, &acc)
+                          : json_null();
+    json_t *status = n->status_id && pin_status_get(c->svc, c->a, &c->viewer, n->status_id, &s) == PIN_OK
+                         ? api_status_json(c, &s)
+                         : json_null();
+    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", pin_arena_printf(c->a, "%lld", (long long)n->id),
+                     "type", n->type, "created_at", api_iso_time(c->a, n->created_at), "account",
+                     account, "status", status);
+}
+
+void h_notifications(api_ctx *c)
+{
+    pin_page page;
+    if (!api_page_params(c, &page, 40, 80)) return;
+    const char *types[16], *exclude[16];
+    int nt = api_param_all(c, "types", types, 16), ne = api_param_all(c, "exclude_types", exclude, 16);
+    pin_notification *list;
+    int n = 0;
+    pin_err err = pin_notifications(c->svc, c->a, &c->viewer, &page, types, nt > 16 ? 16 : nt,
+                                    exclude, ne > 16 ? 16 : ne, &list, &n);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) json_array_append_new(arr, notification_json(c, &list[i]));
+    api_link_header(c, n ? list[0].id : 0, n ? list[n - 1].id : 0, n, page.limit);
+    api_json(c, 200, arr);
+}
+
+void h_notification_get(api_ctx *c)
+{
+    pin_id id;
+    pin_notification n;
+    pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
+    if (!err) err = pin_notification_get(c->svc, c->a, &c->viewer, id, &n);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, notification_json(c, &n));
+}
+
+void h_notification_dismiss(api_ctx *c)
+{
+    pin_id id;
+    pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
+    if (!err) err = pin_notification_dismiss(c->svc, &c->viewer, id);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, json_object());
+}
+
+void h_notifications_clear(api_ctx *c)
+{
+    pin_err err = pin_notifications_clear(c->svc, &c->viewer);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, json_object());
+}
+
+void h_notifications_unread(api_ctx *c)
+{
+    int64_t n = 0;
+    pin_err err = pin_notifications_unread(c->svc, &c->viewer, &n);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, json_pack("{s:I}", "count", (json_int_t)n));
+}
+
+/* POST /api/v1/markers with notifications[last_read_id]: marks read. */
+void h_markers_post(api_ctx *c)
+{
+    const char *last = api_param(c, "notifications[last_read_id]");
+    pin_id id;
+    if (!last || !pin_id_parse(last, &id)) {
+        api_error(c, PIN_EUNPROCESSABLE, "Validation failed: notifications[last_read_id] is required");
+        return;
+    }
+    pin_err err = pin_notifications_mark_read(c->svc, &c->viewer, id);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200,
+             json_pack("{s:{s:s,s:i,s:s}}", "notifications", "last_read_id", last, "version", 0,
+                       "updated_at", api_iso_time(c->a, pin_now_ms())));
+}

@@ -1,0 +1,209 @@
+/* Timelines and notification lists. See timelines.h. */
+#include "service/timelines.h"
+
+#include <string.h>
+
+#include "service/visibility.h"
+
+/* Authors hidden from a viewer: blocked either way, or muted. Binds the
+ * viewer three times. */
+#define NOT_HIDDEN(author)                                                                         \
+    " NOT EXISTS (SELECT 1 FROM blocks hb WHERE (hb.account_id = ? AND hb.target_id = " author ")" \
+    " OR (hb.account_id = " author " AND hb.target_id = ?))"                                       \
+    " AND NOT EXISTS (SELECT 1 FROM mutes hm WHERE hm.account_id = ? AND hm.target_id = " author ")"
+
+#define PAGE(col) " AND (? = 0 OR " col " < ?) AND (? = 0 OR " col " > ?)"
+
+#define HOME                                                                                       \
+    "SELECT s.id, s.id FROM statuses s WHERE (s.account_id = ? OR s.account_id IN (SELECT"         \
+    " target_id FROM follows WHERE account_id = ?)) AND s.in_reply_to_id IS NULL AND"              \
+    " s.visibility <= 2 AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
+#define PUBLIC                                                                                     \
+    "SELECT s.id, s.id FROM statuses s WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND"    \
+    NOT_HIDDEN("s.account_id") PAGE("s.id")
+#define TAG                                                                                        \
+    "SELECT s.id, s.id FROM statuses s JOIN status_tags st ON st.status_id = s.id JOIN tags t ON"  \
+    " t.id = st.tag_id WHERE t.name_key = ? AND s.visibility = 0 AND"                              \
+    NOT_HIDDEN("s.account_id") PAGE("s.id")
+#define ACCOUNT                                                                                    \
+    "SELECT s.id, s.id FROM statuses s WHERE s.account_id = ? AND (? = 0 OR s.in_reply_to_id IS"   \
+    " NULL) AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
+#define FAVS                                                                                       \
+    "SELECT s.id, f.id FROM favourites f JOIN statuses s ON s.id = f.status_id WHERE"              \
+    " f.account_id = ? AND " PIN_VISIBLE("s") PAGE("f.id")
+#define MARKS                                                                                      \
+    "SELECT s.id, f.id FROM bookmarks f JOIN statuses s ON s.id = f.status_id WHERE"               \
+    " f.account_id = ? AND " PIN_VISIBLE("s") PAGE("f.id")
+
+#define BOTH(sql, col) {sql " ORDER BY " col " DESC LIMIT ?", sql " ORDER BY " col " ASC LIMIT ?"}
+
+static const char *const sql[6][2] = {
+    BOTH(HOME, "s.id"),    BOTH(PUBLIC, "s.id"), BOTH(TAG, "s.id"),
+    BOTH(ACCOUNT, "s.id"), BOTH(FAVS, "f.id"),   BOTH(MARKS, "f.id"),
+};
+
+pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_timeline_q *tq,
+                     pin_id **ids, pin_id **edge, int *n)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    const pin_page *p = &tq->page;
+    int limit = p->limit > 0 && p->limit <= 40 ? p->limit : 20;
+    bool asc = p->min_id != 0;
+    pin_id above = p->min_id ? p->min_id : p->since_id, me = v->account_id;
+    int64_t lim = limit;
+    *ids = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
+    *edge = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
+    *n = 0;
+    const char *s = sql[tq->kind][asc];
+    pin_q q;
+    switch (tq->kind) {
+    case PIN_TL_HOME:
+        pin_db_query(db, &q, s, "iiiiiiiiii", me, me, me, me, me, p->max_id, p->max_id, above,
+                     above, lim);
+        break;
+    case PIN_TL_PUBLIC:
+        pin_db_query(db, &q, s, "iiiiiiii", me, me, me, p->max_id, p->max_id, above, above, lim);
+        break;
+    case PIN_TL_TAG:
+        pin_db_query(db, &q, s, "siiiiiiii", tq->tag, me, me, me, p->max_id, p->max_id, above,
+                     above, lim);
+        break;
+    case PIN_TL_ACCOUNT:
+        pin_db_query(db, &q, s, "iiiiiiiiiiiii", tq->account, (int64_t)tq->exclude_replies, me, me,
+                     me, me, me, me, p->max_id, p->max_id, above, above, lim);
+        break;
+    case PIN_TL_FAVOURITES:
+    case PIN_TL_BOOKMARKS:
+        pin_db_query(db, &q, s, "iiiiiiiii", me, me, me, me, p->max_id, p->max_id, above, above, lim);
+        break;
+    }
+    while (pin_q_step(&q) && *n < limit) {
+        (*ids)[*n] = pin_q_i64(&q, 0);
+        (*edge)[*n] = pin_q_i64(&q, 1);
+        (*n)++;
+    }
+    err = pin_q_end(&q);
+    if (!err && asc) {
+        for (int i = 0, j = *n - 1; i < j; i++, j--) {
+            pin_id t = (*ids)[i];
+            (*ids)[i] = (*ids)[j], (*ids)[j] = t;
+            t = (*edge)[i];
+            (*edge)[i] = (*edge)[j], (*edge)[j] = t;
+        }
+    }
+    return err;
+}
+
+static bool listed(const char *type, const char *const *list, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(type, list[i])) return true;
+    }
+    return false;
+}
+
+pin_err pin_notifications(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_page *p,
+                          const char *const *types, int ntypes, const char *const *exclude,
+                          int nexclude, pin_notification **out, int *n)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    int limit = p->limit > 0 && p->limit <= 80 ? p->limit : 40;
+    bool asc = p->min_id != 0;
+    pin_id above = p->min_id ? p->min_id : p->since_id, me = v->account_id;
+    *out = pin_arena_zalloc(a, sizeof(pin_notification) * (size_t)limit);
+    *n = 0;
+    /* Type filters are applied while reading; scan a bounded window. */
+    pin_q q;
+    pin_db_query(db, &q,
+                 asc ? "SELECT id, from_account_id, COALESCE(status_id, 0), type, created_at FROM"
+                       " notifications n WHERE account_id = ?" PAGE("n.id")
+                       " AND" NOT_HIDDEN("n.from_account_id") " ORDER BY id ASC LIMIT 2000"
+                     : "SELECT id, from_account_id, COALESCE(status_id, 0), type, created_at FROM"
+                       " notifications n WHERE account_id = ?" PAGE("n.id")
+                       " AND" NOT_HIDDEN("n.from_account_id") " ORDER BY id DESC LIMIT 2000",
+                 "iiiiiiii", me, p->max_id, p->max_id, above, above, me, me, me);
+    while (pin_q_step(&q) && *n < limit) {
+        const char *type = pin_q_text(&q, 3);
+        if (ntypes && !listed(type, types, ntypes)) continue;
+        if (nexclude && listed(type, exclude, nexclude)) continue;
+        (*out)[(*n)++] = (pin_notification){pin_q_i64(&q, 0), pin_q_i64(&q, 1), pin_q_i64(&q, 2),
+                                            pin_q_strdup(&q, 3, a), pin_q_i64(&q, 4)};
+    }
+    err = pin_q_end(&q);
+    if (!err && asc) {
+        for (int i = 0, j = *n - 1; i < j; i++, j--) {
+            pin_notification t = (*out)[i];
+            (*out)[i] = (*out)[j], (*out)[j] = t;
+        }
+    }
+    return err;
+}
+
+pin_err pin_notification_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                             pin_notification *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    pin_q q;
+    pin_db_query(db, &q,
+                 "SELECT id, from_account_id, COALESCE(status_id, 0), type, created_at FROM"
+                 " notifications WHERE id = ? AND account_id = ?",
+                 "ii", id, v->account_id);
+    bool found = pin_q_step(&q);
+    if (found)
+        *out = (pin_notification){pin_q_i64(&q, 0), pin_q_i64(&q, 1), pin_q_i64(&q, 2),
+                                  pin_q_strdup(&q, 3, a), pin_q_i64(&q, 4)};
+    err = pin_q_end(&q);
+    return err ? err : found ? PIN_OK : PIN_ENOTFOUND;
+}
+
+pin_err pin_notification_dismiss(pin_svc *svc, const pin_viewer *v, pin_id id)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    int64_t changed = 0;
+    if (!err)
+        err = pin_db_exec(db, &changed, "DELETE FROM notifications WHERE id = ? AND account_id = ?",
+                          "ii", id, v->account_id);
+    return err ? err : changed ? PIN_OK : PIN_ENOTFOUND;
+}
+
+pin_err pin_notifications_clear(pin_svc *svc, const pin_viewer *v)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (!err)
+        err = pin_db_exec(db, NULL, "DELETE FROM notifications WHERE account_id = ?", "i",
+                          v->account_id);
+    return err;
+}
+
+pin_err pin_notifications_unread(pin_svc *svc, const pin_viewer *v, int64_t *count)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    pin_id me = v->account_id;
+    return pin_db_i64(db, count,
+                      "SELECT COUNT(*) FROM notifications n WHERE n.account_id = ? AND n.id >"
+                      " (SELECT notifications_read_id FROM accounts WHERE id = ?) AND"
+                      NOT_HIDDEN("n.from_account_id"),
+                      "iiiii", me, me, me, me, me);
+}
+
+pin_err pin_notifications_mark_read(pin_svc *svc, const pin_viewer *v, pin_id up_to)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (!err)
+        err = pin_db_exec(db, NULL,
+                          "UPDATE accounts SET notifications_read_id = ? WHERE id = ? AND"
+                          " notifications_read_id < ?",
+                          "iii", up_to, v->account_id, up_to);
+    return err;
+}

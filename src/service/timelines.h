@@ -1,0 +1,57 @@
+/* Timelines: pages of post ids, newest first, each post visible to the
+ * viewer and none from an account the viewer blocks, is blocked by, or
+ * mutes. Pagination is by post id (Mastodon's max_id / since_id / min_id).
+ *
+ * The home timeline is read at request time from the people one follows
+ * (plus oneself). That keeps a post by anyone, however many followers they
+ * have, visible to all of them the instant it commits, at the cost of a
+ * read that grows with the number of accounts followed; the fan-out-on-write
+ * alternative measured in ../shared/PERF-NOTES.md is the next step when the
+ * home-timeline benchmark at 100k users asks for it.
+ */
+#ifndef PIN_SERVICE_TIMELINES_H
+#define PIN_SERVICE_TIMELINES_H
+
+#include "service/graph.h"
+
+typedef enum pin_timeline_kind {
+    PIN_TL_HOME,        /* followed accounts and oneself, top-level posts */
+    PIN_TL_PUBLIC,      /* every public top-level post */
+    PIN_TL_TAG,         /* public posts with a hashtag */
+    PIN_TL_ACCOUNT,     /* one account's posts the viewer can see */
+    PIN_TL_FAVOURITES,  /* the viewer's likes, newest like first */
+    PIN_TL_BOOKMARKS,   /* the viewer's bookmarks, newest first */
+} pin_timeline_kind;
+
+typedef struct pin_timeline_q {
+    pin_timeline_kind kind;
+    pin_id account;          /* PIN_TL_ACCOUNT */
+    const char *tag;         /* PIN_TL_TAG: the tag's key (case-folded) */
+    bool exclude_replies;    /* PIN_TL_ACCOUNT */
+    pin_page page;
+} pin_timeline_q;
+
+/* Fills ids[] (post ids) and edge[] (pagination ids: the post id, or the
+ * like/bookmark id for those lists). */
+pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_timeline_q *q,
+                     pin_id **ids, pin_id **edge, int *n) PIN_WUR;
+
+/* Notifications of the viewer, newest first, optionally only some types. */
+typedef struct pin_notification {
+    pin_id id, from_account, status_id;
+    const char *type;
+    int64_t created_at;
+} pin_notification;
+
+pin_err pin_notifications(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_page *page,
+                          const char *const *types, int ntypes, const char *const *exclude,
+                          int nexclude, pin_notification **out, int *n) PIN_WUR;
+pin_err pin_notification_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                             pin_notification *out) PIN_WUR;
+pin_err pin_notification_dismiss(pin_svc *svc, const pin_viewer *v, pin_id id) PIN_WUR;
+pin_err pin_notifications_clear(pin_svc *svc, const pin_viewer *v) PIN_WUR;
+/* Unread: notifications newer than the last one marked read. */
+pin_err pin_notifications_unread(pin_svc *svc, const pin_viewer *v, int64_t *count) PIN_WUR;
+pin_err pin_notifications_mark_read(pin_svc *svc, const pin_viewer *v, pin_id up_to) PIN_WUR;
+
+#endif
