@@ -17,6 +17,7 @@ static const api_route routes[] = {
     ROUTE("GET", "/readyz", h_readyz, AUTH_NONE, S(NONE), 0),
     ROUTE("GET", "/", h_home_page, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("GET", "/assets/:file", h_asset, AUTH_NONE, S(NONE), F_HTML),
+    ROUTE("GET", "/app/:file", h_app_file, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("GET", "/api/v1/instance", h_instance_v1, AUTH_NONE, S(NONE), 0),
     ROUTE("GET", "/api/v2/instance", h_instance_v2, AUTH_NONE, S(NONE), 0),
     ROUTE("POST", "/api/v1/apps", h_apps_create, AUTH_NONE, S(NONE), 0),
@@ -82,6 +83,21 @@ static const api_route routes[] = {
 };
 
 enum { NROUTES = sizeof(routes) / sizeof(routes[0]) };
+
+/* Browser routes the web app handles itself (/@alice, /p/123, /explore...):
+ * any GET outside the API's own prefixes gets the app's page. */
+static const api_route app_route = ROUTE("GET", "(web app)", api_app_shell, AUTH_NONE, S(NONE), F_HTML);
+static const char *const api_prefixes[] = {"/api/", "/oauth/", "/media/", "/assets/", "/app/",
+                                           "/.well-known/", "/auth/", "/healthz", "/readyz"};
+
+static bool browser_route(const pin_req *req)
+{
+    if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) return false;
+    for (size_t i = 0; i < sizeof(api_prefixes) / sizeof(api_prefixes[0]); i++) {
+        if (!strncmp(req->path, api_prefixes[i], strlen(api_prefixes[i]))) return false;
+    }
+    return true;
+}
 
 void pin_api_each_route(pin_api_route_fn fn, void *ctx)
 {
@@ -299,6 +315,11 @@ static int64_t api_begin(void *ctx, pin_req *req)
     const char *allow = NULL;
     pin_err err = pin_router_find(routes, NROUTES, sizeof(routes[0]), req->method, req->path,
                                   &req->arena, &idx, &caps, &allow);
+    if (err == PIN_ENOTFOUND && browser_route(req)) {
+        req->route = (void *)&app_route;
+        req->app_data = NULL;
+        return api->cfg->body_max;
+    }
     if (err == PIN_ENOTFOUND) {
         pin_resp_error(req, PIN_ENOTFOUND, NULL);
         return 0;

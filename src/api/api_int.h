@@ -95,6 +95,9 @@ void h_instance_v1(api_ctx *c);
 void h_instance_v2(api_ctx *c);
 void h_asset(api_ctx *c);
 void h_home_page(api_ctx *c);
+void h_app_file(api_ctx *c);
+/* Answers with the web app's page (browser routes such as /@alice). */
+void api_app_shell(api_ctx *c);
 
 void h_apps_create(api_ctx *c);
 void h_apps_verify(api_ctx *c);
