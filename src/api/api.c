@@ -80,6 +80,14 @@ static const api_route routes[] = {
     ROUTE("GET", "/api/v1/notifications/:id", h_notification_get, AUTH_USER, S(READ_NOTIFICATIONS), 0),
     ROUTE("POST", "/api/v1/notifications/:id/dismiss", h_notification_dismiss, AUTH_USER, S(WRITE_NOTIFICATIONS), 0),
     ROUTE("POST", "/api/v1/markers", h_markers_post, AUTH_USER, S(WRITE_STATUSES), 0),
+    ROUTE("GET", "/api/v1/tags/:name", h_tag_get, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("POST", "/api/v1/tags/:name/follow", h_tag_follow, AUTH_USER, S(WRITE_FOLLOWS), 0),
+    ROUTE("POST", "/api/v1/tags/:name/unfollow", h_tag_unfollow, AUTH_USER, S(WRITE_FOLLOWS), 0),
+    ROUTE("GET", "/api/v1/followed_tags", h_followed_tags, AUTH_USER, S(READ_FOLLOWS), 0),
+    ROUTE("GET", "/api/v1/trends/tags", h_trends_tags, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("GET", "/api/v1/trends", h_trends_tags, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("GET", "/api/v1/trends/statuses", h_trends_statuses, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("GET", "/api/v2/search", h_search, AUTH_NONE, S(READ_SEARCH), 0),
 };
 
 enum { NROUTES = sizeof(routes) / sizeof(routes[0]) };

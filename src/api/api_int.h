@@ -164,6 +164,14 @@ void h_notifications_clear(api_ctx *c);
 void h_notifications_unread(api_ctx *c);
 void h_markers_post(api_ctx *c);
 
+void h_tag_get(api_ctx *c);
+void h_tag_follow(api_ctx *c);
+void h_tag_unfollow(api_ctx *c);
+void h_followed_tags(api_ctx *c);
+void h_trends_tags(api_ctx *c);
+void h_trends_statuses(api_ctx *c);
+void h_search(api_ctx *c);
+
 /* Pagination: reads limit/max_id/since_id/min_id (answers 400 and returns
  * false when malformed), and writes Mastodon's Link header for a page whose
  * first and last items have pagination ids `newest` and `oldest`. */

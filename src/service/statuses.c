@@ -101,10 +101,26 @@ static pin_err attach(pin_db *db, pin_id me, pin_id status, const pin_id *ids, i
 }
 
 /* Records hashtags and mentions of a post's text (replacing old ones). */
-static pin_err index_text(pin_db *db, pin_arena *a, pin_id status, const pin_text_out *t,
-                          const resolver *r, int64_t now)
+/* The day number (UTC) of a time, for tag use counts. */
+static int64_t day_of(int64_t ms)
 {
-    pin_err err = pin_db_exec(db, NULL, "DELETE FROM status_tags WHERE status_id = ?", "i", status);
+    return ms / 86400000;
+}
+
+/* Records hashtags, mentions and the search index of a post's text
+ * (replacing old ones); a new post (`counted`) also counts its tag uses. */
+static pin_err index_text(pin_db *db, pin_id status, pin_id author, const char *text,
+                          const pin_text_out *t, const resolver *r, int64_t now, bool counted)
+{
+    pin_err err = PIN_OK;
+    if (pin_db_kind_of(db) == PIN_DB_SQLITE) {
+        err = pin_db_exec(db, NULL, "DELETE FROM status_search WHERE rowid = ?", "i", status);
+        if (!err)
+            err = pin_db_exec(db, NULL, "INSERT INTO status_search (rowid, text) VALUES (?, ?)", "is",
+                              status, text);
+        if (err) return err;
+    }
+    err = pin_db_exec(db, NULL, "DELETE FROM status_tags WHERE status_id = ?", "i", status);
     if (!err) err = pin_db_exec(db, NULL, "DELETE FROM status_mentions WHERE status_id = ?", "i", status);
     for (size_t i = 0; !err && i < t->ntags; i++) {
         err = pin_db_exec(db, NULL,
@@ -118,13 +134,33 @@ static pin_err index_text(pin_db *db, pin_arena *a, pin_id status, const pin_tex
                               "INSERT INTO status_tags (status_id, tag_id) VALUES (?, ?)"
                               " ON CONFLICT DO NOTHING",
                               "ii", status, tag);
+        if (!err && counted)
+            err = pin_db_exec(db, NULL,
+                              "INSERT INTO tag_uses (tag_id, day, account_id, uses) VALUES (?, ?, ?, 1)"
+                              " ON CONFLICT (tag_id, day, account_id) DO UPDATE SET uses ="
+                              " tag_uses.uses + 1",
+                              "iii", tag, day_of(now), author);
     }
     for (int i = 0; !err && i < r->n; i++)
         err = pin_db_exec(db, NULL,
                           "INSERT INTO status_mentions (status_id, account_id) VALUES (?, ?)"
                           " ON CONFLICT DO NOTHING",
                           "ii", status, r->found[i].id);
-    (void)a;
+    return err;
+}
+
+/* Undoes what index_text recorded, before a post is deleted. */
+static pin_err unindex(pin_db *db, pin_id status, pin_id author, int64_t created_at)
+{
+    pin_err err = PIN_OK;
+    if (pin_db_kind_of(db) == PIN_DB_SQLITE)
+        err = pin_db_exec(db, NULL, "DELETE FROM status_search WHERE rowid = ?", "i", status);
+    if (!err)
+        err = pin_db_exec(db, NULL,
+                          "UPDATE tag_uses SET uses = uses - 1 WHERE day = ? AND account_id = ? AND"
+                          " tag_id IN (SELECT tag_id FROM status_tags WHERE status_id = ?)",
+                          "iii", day_of(created_at), author, status);
+    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM tag_uses WHERE uses <= 0", NULL);
     return err;
 }
 
@@ -172,7 +208,7 @@ static pin_err create_body(pin_db *db, void *ctx)
         (int64_t)t->visibility, in->language, in->in_reply_to_id, reply_to_account,
         t->v->app_id, now);
     if (!err) err = attach(db, me, id, t->media, t->nmedia, &t->why);
-    if (!err) err = index_text(db, t->a, id, &text, &r, now);
+    if (!err) err = index_text(db, id, me, in->text ? in->text : "", &text, &r, now, true);
     for (int i = 0; !err && i < r.n; i++) err = pin_notify(db, r.found[i].id, me, "mention", id);
     if (!err)
         err = pin_db_exec(db, NULL,
@@ -388,6 +424,8 @@ static pin_err delete_body(pin_db *db, void *ctx)
     pin_err err = get_in(t->svc, db, t->a, t->v->account_id, t->id, t->out);
     if (err) return err;
     if (t->out->account.id != t->v->account_id) return PIN_ENOTFOUND;
+    err = unindex(db, t->id, t->v->account_id, t->out->created_at);
+    if (err) return err;
     int64_t changed = 0;
     err = pin_db_exec(db, &changed, "DELETE FROM statuses WHERE id = ? AND account_id = ?", "ii",
                       t->id, t->v->account_id);
@@ -516,7 +554,7 @@ static pin_err edit_body(pin_db *db, void *ctx)
         pin_text_opts o = {.base_url = r.base_url, .resolve = resolve, .resolve_ctx = &r};
         pin_text_out out;
         pin_text_render(t->a, text, strlen(text), &o, &out);
-        err = index_text(db, t->a, t->id, &out, &r, now);
+        err = index_text(db, t->id, me, text, &out, &r, now, false);
         if (err) return err;
     }
     err = pin_db_exec(db, NULL,

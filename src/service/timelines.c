@@ -15,9 +15,11 @@
 #define PAGE(col) " AND (? = 0 OR " col " < ?) AND (? = 0 OR " col " > ?)"
 
 #define HOME                                                                                       \
-    "SELECT s.id, s.id FROM statuses s WHERE (s.account_id = ? OR s.account_id IN (SELECT"         \
-    " target_id FROM follows WHERE account_id = ?)) AND s.in_reply_to_id IS NULL AND"              \
-    " s.visibility <= 2 AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
+    "SELECT s.id, s.id FROM statuses s WHERE (((s.account_id = ? OR s.account_id IN (SELECT"       \
+    " target_id FROM follows WHERE account_id = ?)) AND s.visibility <= 2) OR (s.visibility = 0"   \
+    " AND s.id IN (SELECT st.status_id FROM status_tags st JOIN tag_follows tf ON tf.tag_id ="     \
+    " st.tag_id WHERE tf.account_id = ?))) AND s.in_reply_to_id IS NULL AND"                      \
+    NOT_HIDDEN("s.account_id") PAGE("s.id")
 #define PUBLIC                                                                                     \
     "SELECT s.id, s.id FROM statuses s WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND"    \
     NOT_HIDDEN("s.account_id") PAGE("s.id")
@@ -60,8 +62,8 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
     pin_q q;
     switch (tq->kind) {
     case PIN_TL_HOME:
-        pin_db_query(db, &q, s, "iiiiiiiiii", me, me, me, me, me, p->max_id, p->max_id, above,
-                     above, lim);
+        pin_db_query(db, &q, s, "iiiiiiiiiii", me, me, me, me, me, me, p->max_id, p->max_id,
+                     above, above, lim);
         break;
     case PIN_TL_PUBLIC:
         pin_db_query(db, &q, s, "iiiiiiii", me, me, me, p->max_id, p->max_id, above, above, lim);

@@ -15,7 +15,7 @@
 #include "service/graph.h"
 
 typedef enum pin_timeline_kind {
-    PIN_TL_HOME,        /* followed accounts and oneself, top-level posts */
+    PIN_TL_HOME,        /* followed accounts, oneself and followed tags; top-level posts */
     PIN_TL_PUBLIC,      /* every public top-level post */
     PIN_TL_TAG,         /* public posts with a hashtag */
     PIN_TL_ACCOUNT,     /* one account's posts the viewer can see */

@@ -10,7 +10,9 @@
 typedef struct migration {
     int version;
     const char *name;
-    const char *sql;
+    const char *sql;        /* for both engines */
+    const char *sqlite_sql; /* then, where the dialects truly differ: SQLite only */
+    const char *pg_sql;     /* PostgreSQL only */
 } migration;
 
 static const migration migrations[] = {
@@ -83,7 +85,8 @@ static const migration migrations[] = {
      "  bucket TEXT PRIMARY KEY,"
      "  window_start BIGINT NOT NULL,"
      "  hits BIGINT NOT NULL"
-     ");"},
+     ");",
+     NULL, NULL},
     {2, "photos: blobs, media, statuses, edits, tags, mentions, follows, idempotency keys",
      "CREATE TABLE blobs ("
      "  key TEXT PRIMARY KEY,"
@@ -184,7 +187,7 @@ static const migration migrations[] = {
      "  PRIMARY KEY (account_id, key)"
      ");"
      "ALTER TABLE accounts ADD COLUMN avatar_media_id BIGINT;"
-     "ALTER TABLE accounts ADD COLUMN header_media_id BIGINT;"},
+     "ALTER TABLE accounts ADD COLUMN header_media_id BIGINT;", NULL, NULL},
     {3, "social graph: follow requests, blocks, mutes, follower ledger, favourites, bookmarks,"
         " notifications",
      "ALTER TABLE follows ADD COLUMN id BIGINT NOT NULL DEFAULT 0;"
@@ -249,7 +252,29 @@ static const migration migrations[] = {
      "  created_at BIGINT NOT NULL"
      ");"
      "CREATE INDEX notifications_account ON notifications(account_id, id);"
-     "ALTER TABLE accounts ADD COLUMN notifications_read_id BIGINT NOT NULL DEFAULT 0;"},
+     "ALTER TABLE accounts ADD COLUMN notifications_read_id BIGINT NOT NULL DEFAULT 0;", NULL,
+     NULL},
+    {4, "discovery: followed tags, tag usage for trends, full-text search of captions",
+     "CREATE TABLE tag_follows ("
+     "  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+     "  tag_id BIGINT NOT NULL REFERENCES tags(id) ON DELETE CASCADE,"
+     "  created_at BIGINT NOT NULL,"
+     "  PRIMARY KEY (account_id, tag_id)"
+     ");"
+     "CREATE TABLE tag_uses ("
+     "  tag_id BIGINT NOT NULL REFERENCES tags(id) ON DELETE CASCADE,"
+     "  day BIGINT NOT NULL,"
+     "  account_id BIGINT NOT NULL,"
+     "  uses BIGINT NOT NULL DEFAULT 0,"
+     "  PRIMARY KEY (tag_id, day, account_id)"
+     ");"
+     "CREATE INDEX tag_uses_day ON tag_uses(day, tag_id);"
+     "CREATE INDEX statuses_public ON statuses(visibility, id);"
+     "CREATE INDEX accounts_display ON accounts(display_name);",
+     /* SQLite: an FTS5 index whose rowid is the status id. */
+     "CREATE VIRTUAL TABLE status_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');",
+     /* PostgreSQL: its own full-text search over the caption. */
+     "CREATE INDEX statuses_fts ON statuses USING GIN (to_tsvector('simple', text));"},
 };
 
 enum { NMIGRATIONS = sizeof(migrations) / sizeof(migrations[0]) };
@@ -274,6 +299,9 @@ static pin_err apply(pin_db *db, void *ctx)
     st->ran = false;
     if (have) return PIN_OK; /* another process got here first */
     err = pin_db_script(db, st->m->sql);
+    if (err) return err;
+    const char *own = pin_db_kind_of(db) == PIN_DB_SQLITE ? st->m->sqlite_sql : st->m->pg_sql;
+    if (own) err = pin_db_script(db, own);
     if (err) return err;
     err = pin_db_exec(db, NULL, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                       "ii", (int64_t)st->m->version, pin_now_ms());
