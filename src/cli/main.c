@@ -17,6 +17,7 @@
 #include "media/image.h"
 #include "service/accounts.h"
 #include "service/audit.h"
+#include "service/seed.h"
 #include "service/media.h"
 #include "service/ratelimit.h"
 #include "service/secret.h"
@@ -34,6 +35,7 @@ static int cmd_migrate(pin_config *cfg, int argc, char **argv);
 static int cmd_admin(pin_config *cfg, int argc, char **argv);
 static int cmd_routes(pin_config *cfg, int argc, char **argv);
 static int cmd_audit(pin_config *cfg, int argc, char **argv);
+static int cmd_seed(pin_config *cfg, int argc, char **argv);
 
 static const cmd cmds[] = {
     {"serve", "", "run the server (migrates the database first)", cmd_serve},
@@ -42,6 +44,8 @@ static const cmd cmds[] = {
      "manage accounts", cmd_admin},
     {"audit", "[--repair]", "recompute every counter from its rows; exit 1 on any difference",
      cmd_audit},
+    {"seed", "[users=N] [posts=N] [follows=N] [likes=X] [comments=X] [tags=N] [seed=N]",
+     "fill an empty instance with synthetic data for benchmarks", cmd_seed},
     {"routes", "", "list every API route with its scope", cmd_routes},
 };
 
@@ -388,6 +392,53 @@ static int cmd_audit(pin_config *cfg, int argc, char **argv)
         printf("audit: %lld difference%s%s\n", (long long)diffs, diffs == 1 ? "" : "s",
                admin_opts.repair ? ", repaired" : " (run with --repair to fix)");
     rc = diffs && !admin_opts.repair ? 1 : 0;
+out:
+    pin_svc_clear(&svc);
+    pin_store_close(store);
+    return rc;
+}
+
+static int cmd_seed(pin_config *cfg, int argc, char **argv)
+{
+    pin_seed_opts o = {.users = 1000, .follows_per_user = 150, .posts = 10000, .likes_per_post = 1.0,
+                       .comments_per_post = 0.2, .tags = 1000, .seed = 1,
+                       .progress = isatty(STDERR_FILENO) ? stderr : NULL};
+    for (int i = 0; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        double v = eq ? strtod(eq + 1, NULL) : -1;
+        if (!eq || v < 0) {
+            fprintf(stderr, "pinhole: seed: expected key=number, got \"%s\"\n", argv[i]);
+            return 2;
+        }
+        size_t n = (size_t)(eq - argv[i]);
+        if (!strncmp(argv[i], "users", n)) o.users = (int)v;
+        else if (!strncmp(argv[i], "posts", n)) o.posts = (int64_t)v;
+        else if (!strncmp(argv[i], "follows", n)) o.follows_per_user = (int)v;
+        else if (!strncmp(argv[i], "likes", n)) o.likes_per_post = v;
+        else if (!strncmp(argv[i], "comments", n)) o.comments_per_post = v;
+        else if (!strncmp(argv[i], "tags", n)) o.tags = (int)v;
+        else if (!strncmp(argv[i], "seed", n)) o.seed = (unsigned)v;
+        else {
+            fprintf(stderr, "pinhole: seed: unknown setting \"%.*s\"\n", (int)n, argv[i]);
+            return 2;
+        }
+    }
+    pin_store *store;
+    if (open_store(cfg, &store)) return 1;
+    pin_svc svc = {0};
+    int rc = 1;
+    pin_seed_stats st;
+    if (pin_svc_init(&svc, store, cfg)) goto out;
+    pin_err err = pin_seed(&svc, &o, &st);
+    if (err) {
+        fprintf(stderr, "pinhole: seed failed (%s)\n", pin_err_name(err));
+        goto out;
+    }
+    printf("seeded %lld accounts, %lld follows, %lld posts, %lld likes, %lld comments;"
+           " most-followed account id %lld\n",
+           (long long)st.users, (long long)st.follows, (long long)st.posts, (long long)st.likes,
+           (long long)st.comments, (long long)st.top_account);
+    rc = 0;
 out:
     pin_svc_clear(&svc);
     pin_store_close(store);

@@ -1,0 +1,30 @@
+/* A synthetic instance for benchmarks: users, a heavy-tailed follow graph
+ * (the top account followed by about half of everyone), posts with
+ * hashtags, likes and comments. Rows are written in large transactions
+ * straight into the tables, then every counter is set from the rows, so an
+ * audit of a seeded instance is clean. Deterministic for a given seed. */
+#ifndef PIN_SERVICE_SEED_H
+#define PIN_SERVICE_SEED_H
+
+#include <stdio.h>
+
+#include "service/svc.h"
+
+typedef struct pin_seed_opts {
+    int users;
+    int follows_per_user;   /* mean; the distribution is heavy-tailed */
+    int64_t posts;
+    double likes_per_post, comments_per_post;
+    int tags;               /* size of the hashtag pool */
+    unsigned seed;
+    FILE *progress;         /* a terminal for the progress bar, or NULL */
+} pin_seed_opts;
+
+typedef struct pin_seed_stats {
+    int64_t users, follows, posts, likes, comments;
+    pin_id top_account;     /* the most-followed account */
+} pin_seed_stats;
+
+pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *out) PIN_WUR;
+
+#endif
