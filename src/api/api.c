@@ -14,7 +14,7 @@
 
 static const api_route routes[] = {
     ROUTE("GET", "/healthz", h_healthz, AUTH_NONE, S(NONE), 0),
-    ROUTE("GET", "/readyz", h_readyz, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/readyz", h_readyz, AUTH_NONE, S(NONE), F_OWN_TX),
     ROUTE("GET", "/", h_home_page, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("GET", "/assets/:file", h_asset, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("GET", "/app/:file", h_app_file, AUTH_NONE, S(NONE), F_HTML),
@@ -400,20 +400,51 @@ static bool authenticate(api_ctx *c, const api_route *rt)
     return true;
 }
 
+static void run(api_ctx *c, const api_route *rt);
+
+typedef struct read_run {
+    api_ctx *c;
+    const api_route *rt;
+} read_run;
+
+static pin_err run_read(pin_db *db, void *p)
+{
+    (void)db;
+    read_run *r = p;
+    r->c->req->status = 0; /* a retried attempt answers afresh */
+    run(r->c, r->rt);
+    return PIN_OK;
+}
+
 static void api_handle(void *ctx, pin_req *req)
 {
     pin_api *api = ctx;
     const api_route *rt = req->route;
     api_ctx c = {.api = api, .svc = api->svc, .req = req, .a = &req->arena, .caps = req->app_data};
-    if (!authenticate(&c, rt)) return;
-    pin_err err = parse_params(&c);
+    /* GET handlers only read: the token check and every read of the request
+     * share one read transaction (one snapshot, one lock round on SQLite). */
+    pin_db *db;
+    if ((!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) && !(rt->flags & F_OWN_TX)) {
+        pin_err err = pin_svc_db(api->svc, &db);
+        read_run r = {&c, rt};
+        if (!err) err = pin_db_tx(db, false, run_read, &r);
+        if (err && !req->status) error_for(&c, rt, err, NULL);
+        return;
+    }
+    run(&c, rt);
+}
+
+static void run(api_ctx *c, const api_route *rt)
+{
+    if (!authenticate(c, rt)) return;
+    pin_err err = parse_params(c);
     if (err) {
-        error_for(&c, rt, err,
+        error_for(c, rt, err,
                   err == PIN_EMEDIATYPE ? NULL : "The request body is not a valid JSON object");
         return;
     }
-    rt->fn(&c);
-    if (!req->status && !req->deferred) api_error(&c, PIN_EIO, NULL);
+    rt->fn(c);
+    if (!c->req->status && !c->req->deferred) api_error(c, PIN_EIO, NULL);
 }
 
 pin_http_app pin_api_http_app(pin_api *api)

@@ -35,6 +35,7 @@ enum {
     F_HTML = 1 << 0,            /* a page: errors render as HTML, not JSON */
     F_ALLOW_PENDING = 1 << 1,   /* usable by accounts awaiting approval or suspended */
     F_UPLOAD = 1 << 2,          /* multipart files stream to disk; body up to media_max_bytes */
+    F_OWN_TX = 1 << 3,          /* a GET that manages its own transactions (a write probe) */
 };
 
 typedef struct api_ctx {

@@ -21,6 +21,7 @@
 #include "service/media.h"
 #include "service/ratelimit.h"
 #include "service/secret.h"
+#include "store/copy.h"
 #include "store/migrate.h"
 
 #define PIN_VERSION "0.1.0"
@@ -36,12 +37,15 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv);
 static int cmd_routes(pin_config *cfg, int argc, char **argv);
 static int cmd_audit(pin_config *cfg, int argc, char **argv);
 static int cmd_seed(pin_config *cfg, int argc, char **argv);
+static int cmd_migrate_db(pin_config *cfg, int argc, char **argv);
 
 static const cmd cmds[] = {
     {"serve", "", "run the server (migrates the database first)", cmd_serve},
     {"migrate", "", "bring the database schema up to date", cmd_migrate},
     {"admin", "create-user NAME --email E [--password P] [--admin|--moderator] | approve NAME",
      "manage accounts", cmd_admin},
+    {"migrate-db", "--from URL --to URL",
+     "move a whole instance to another database (e.g. SQLite to PostgreSQL), verified", cmd_migrate_db},
     {"audit", "[--repair]", "recompute every counter from its rows; exit 1 on any difference",
      cmd_audit},
     {"seed", "[users=N] [posts=N] [follows=N] [likes=X] [comments=X] [tags=N] [seed=N]",
@@ -86,7 +90,8 @@ static void usage(FILE *f, const cmd *c)
 static struct {
     const char *email, *password, *role;
     bool repair;
-} admin_opts = {NULL, NULL, "user", false};
+    const char *from, *to;
+} admin_opts = {NULL, NULL, "user", false, NULL, NULL};
 
 typedef struct ini_ctx {
     pin_config *cfg;
@@ -123,6 +128,7 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
         {"help", no_argument, 0, 'h'},         {"email", required_argument, 0, 'e'},
         {"password", required_argument, 0, 'p'}, {"admin", no_argument, 0, 'A'},
         {"moderator", no_argument, 0, 'M'},    {"repair", no_argument, 0, 'R'},
+        {"from", required_argument, 0, 'F'},   {"to", required_argument, 0, 'T'},
         {0, 0, 0, 0},
     };
     const char *file = NULL;
@@ -173,6 +179,8 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
         case 'A': admin_opts.role = "admin"; continue;
         case 'M': admin_opts.role = "moderator"; continue;
         case 'R': admin_opts.repair = true; continue;
+        case 'F': admin_opts.from = optarg; continue;
+        case 'T': admin_opts.to = optarg; continue;
         case 's': {
             snprintf(kv, sizeof(kv), "%s", optarg);
             char *eq = strchr(kv, '=');
@@ -395,6 +403,44 @@ static int cmd_audit(pin_config *cfg, int argc, char **argv)
 out:
     pin_svc_clear(&svc);
     pin_store_close(store);
+    return rc;
+}
+
+static int cmd_migrate_db(pin_config *cfg, int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 0 || !admin_opts.from || !admin_opts.to) {
+        fprintf(stderr, "pinhole: migrate-db wants --from URL --to URL\n");
+        return 2;
+    }
+    pin_store_opts so = {.busy_timeout_ms = cfg->busy_timeout_ms};
+    pin_store *from = NULL, *to = NULL;
+    int rc = 1, v1 = 0, v2 = 0;
+    if (pin_store_open(admin_opts.from, &so, &from) || pin_migrate(from, NULL, &v1)) {
+        fprintf(stderr, "pinhole: cannot open the source database %s\n", admin_opts.from);
+        goto out;
+    }
+    if (pin_store_open(admin_opts.to, &so, &to) || pin_migrate(to, NULL, &v2)) {
+        fprintf(stderr, "pinhole: cannot open the target database %s\n", admin_opts.to);
+        goto out;
+    }
+    pin_copy_report rep;
+    pin_err err = pin_store_copy(from, to, stdout, isatty(STDOUT_FILENO), &rep);
+    if (err == PIN_ECONFLICT) {
+        fprintf(stderr, "pinhole: the target database already has accounts; migrate into an empty one\n");
+        goto out;
+    }
+    if (err) {
+        fprintf(stderr, "pinhole: migrate-db failed (%s)%s\n", pin_err_name(err),
+                rep.mismatches ? ": the copy differs from the source" : "");
+        goto out;
+    }
+    printf("moved %d tables, %lld rows; every count and checksum matches\n", rep.tables,
+           (long long)rep.rows);
+    rc = 0;
+out:
+    pin_store_close(from);
+    pin_store_close(to);
     return rc;
 }
 

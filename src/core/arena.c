@@ -1,5 +1,6 @@
 #include "core/arena.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,15 +12,31 @@ struct pin_arena_block {
 
 enum { BLOCK_MIN = 8192, ALIGN = _Alignof(max_align_t) };
 
+void pin_arena_init(pin_arena *a, void *buf, size_t size)
+{
+    a->head = a->own = NULL;
+    a->total = 0;
+    /* Align the caller's buffer and keep it only if it is worth a block. */
+    uintptr_t p = ((uintptr_t)buf + ALIGN - 1) & ~(uintptr_t)(ALIGN - 1);
+    size_t lost = p - (uintptr_t)buf;
+    if (size < lost + sizeof(pin_arena_block) + 256) return;
+    pin_arena_block *b = (pin_arena_block *)p;
+    b->next = NULL;
+    b->used = 0;
+    b->cap = size - lost - sizeof(pin_arena_block);
+    a->head = a->own = b;
+}
+
 void pin_arena_clear(pin_arena *a)
 {
     pin_arena_block *b = a->head;
-    while (b) {
+    while (b && b != a->own) {
         pin_arena_block *next = b->next;
         free(b);
         b = next;
     }
-    a->head = NULL;
+    a->head = a->own;
+    if (a->own) a->own->used = 0;
     a->total = 0;
 }
 

@@ -18,10 +18,15 @@ typedef struct pin_arena_block pin_arena_block;
 typedef struct pin_arena {
     pin_arena_block *head; /* newest block; older ones linked behind */
     size_t total;          /* bytes handed out, for logs and limits */
+    pin_arena_block *own;  /* the caller's block (pin_arena_init), never freed */
 } pin_arena;
 
 /* An arena starts zeroed: `pin_arena a = {0};` is ready to use. */
-void pin_arena_clear(pin_arena *a); /* frees every block; the arena is reusable */
+/* Or starts in caller-owned memory (`buf`, `size` bytes, e.g. inside a
+ * request struct) so small requests never call malloc; the arena grows
+ * onto the heap beyond it and never frees `buf`. */
+void pin_arena_init(pin_arena *a, void *buf, size_t size);
+void pin_arena_clear(pin_arena *a); /* frees every heap block; the arena is reusable */
 
 /* Returns n bytes aligned for any type, owned by the arena. */
 void *pin_arena_alloc(pin_arena *a, size_t n);

@@ -181,6 +181,25 @@ bool pin_q_null(pin_q *q, int col)
     return q->db->store->ops->col_null(q, col);
 }
 
+int pin_q_columns(pin_q *q)
+{
+    return q->impl ? q->db->store->ops->columns(q) : 0;
+}
+
+pin_err pin_db_exec_texts(pin_db *db, const char *sql, const char *const *values, int n)
+{
+    PIN_ASSERT(n <= PIN_DB_MAX_BINDS * 4);
+    pin_val v[PIN_DB_MAX_BINDS * 4];
+    for (int i = 0; i < n; i++) v[i] = (pin_val){values[i] ? 's' : 'n', 0, 0, values[i]};
+    pin_q q;
+    memset(&q, 0, sizeof(q));
+    q.db = db;
+    db->store->ops->query(db, &q, sql, v, n);
+    while (pin_q_step(&q)) {
+    }
+    return db->store->ops->end(&q, NULL);
+}
+
 char *pin_q_strdup(pin_q *q, int col, pin_arena *a)
 {
     const char *t = pin_q_text(q, col);
@@ -246,7 +265,12 @@ static void backoff(int attempt)
 
 pin_err pin_db_tx(pin_db *db, bool write, pin_tx_fn fn, void *ctx)
 {
-    PIN_ASSERT(!db->in_tx);
+    /* A read inside a running transaction joins it (a request's reads share
+     * one snapshot); a write may never nest. */
+    if (db->in_tx) {
+        PIN_ASSERT(!write);
+        return fn(db, ctx);
+    }
     const pin_db_ops *ops = db->store->ops;
     enum { MAX_ATTEMPTS = 8 };
     pin_err err = PIN_OK;

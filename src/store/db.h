@@ -72,6 +72,8 @@ int64_t pin_q_i64(pin_q *q, int col);
 double pin_q_double(pin_q *q, int col);
 const char *pin_q_text(pin_q *q, int col);
 bool pin_q_null(pin_q *q, int col);
+/* How many columns the query returns (0 before the first step). */
+int pin_q_columns(pin_q *q);
 /* Text copied into `a`; NULL for SQL NULL. */
 char *pin_q_strdup(pin_q *q, int col, pin_arena *a);
 /* Releases the statement; returns the first error of the query. */
@@ -90,10 +92,16 @@ pin_err pin_db_i64(pin_db *db, int64_t *out, const char *sql, const char *types,
  * transaction is rolled back and retried with backoff a bounded number of
  * times, so fn must have no effect outside the database. Any other error
  * rolls back and is returned. A lock that stays busy past the store's busy
- * timeout gives PIN_EUNAVAILABLE. */
+ * timeout gives PIN_EUNAVAILABLE. A read transaction started inside another
+ * transaction joins it; a write transaction must not nest (asserted). */
 typedef pin_err (*pin_tx_fn)(pin_db *db, void *ctx);
 pin_err pin_db_tx(pin_db *db, bool write, pin_tx_fn fn, void *ctx) PIN_WUR;
 bool pin_db_in_tx(const pin_db *db);
+
+/* Runs a statement with `n` text values (NULL entries bind SQL NULL): for
+ * tools that copy rows of any table (migrate-db). The SQL must live until
+ * the store is closed (statements are cached by its address). */
+pin_err pin_db_exec_texts(pin_db *db, const char *sql, const char *const *values, int n) PIN_WUR;
 
 /* Runs a script of several statements with no binds (migrations only). */
 pin_err pin_db_script(pin_db *db, const char *sql) PIN_WUR;

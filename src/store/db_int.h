@@ -25,6 +25,7 @@ typedef struct pin_db_ops {
     double (*col_double)(pin_q *q, int col);
     const char *(*col_text)(pin_q *q, int col);
     bool (*col_null)(pin_q *q, int col);
+    int (*columns)(pin_q *q);
     pin_err (*end)(pin_q *q, int64_t *changes);
     pin_err (*begin)(pin_db *db, bool write);
     pin_err (*commit)(pin_db *db);

@@ -154,8 +154,8 @@ static const char *prepare(pg_db *db, const char *sql, PGresult **err)
 
 static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_err *err)
 {
-    char bufs[PIN_DB_MAX_BINDS][32];
-    const char *vals[PIN_DB_MAX_BINDS];
+    char bufs[PIN_DB_MAX_BINDS * 4][32];
+    const char *vals[PIN_DB_MAX_BINDS * 4];
     for (int i = 0; i < n; i++) {
         switch (v[i].type) {
         case 'i': snprintf(bufs[i], sizeof(bufs[i]), "%lld", (long long)v[i].i); vals[i] = bufs[i]; break;
@@ -233,6 +233,11 @@ static const char *pg_text(pin_q *q, int col)
 static bool pg_null(pin_q *q, int col)
 {
     return PQgetisnull(q->impl, q->row, col);
+}
+
+static int pg_columns(pin_q *q)
+{
+    return PQnfields(q->impl);
 }
 
 static pin_err pg_end(pin_q *q, int64_t *changes)
@@ -318,6 +323,7 @@ const pin_db_ops pin_pg_ops = {
     .col_double = pg_double,
     .col_text = pg_text,
     .col_null = pg_null,
+    .columns = pg_columns,
     .end = pg_end,
     .begin = pg_begin,
     .commit = pg_commit,

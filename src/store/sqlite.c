@@ -1,5 +1,6 @@
 /* SQLite backend: WAL, synchronous=FULL, foreign keys, busy timeout, and a
  * per-connection cache of prepared statements keyed by the SQL's address. */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,8 +41,16 @@ static pin_err map_rc(sq_db *db, int rc)
     }
 }
 
+static void configure_once(void)
+{
+    /* The global memory statistics take a mutex on every allocation. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static pin_err sq_connect(pin_store *s, pin_db **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, configure_once);
     sq_db *db = pin_xcalloc(1, sizeof(*db));
     int rc = sqlite3_open_v2(s->path, &db->h,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -111,6 +120,7 @@ static void sq_query(pin_db *base, pin_q *q, const char *sql, const pin_val *v, 
         return;
     }
     PIN_ASSERT(sqlite3_bind_parameter_count(st) == n);
+    PIN_ASSERT(n <= PIN_DB_MAX_BINDS * 4);
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
         switch (v[i].type) {
         case 'i': rc = sqlite3_bind_int64(st, i + 1, v[i].i); break;
@@ -167,6 +177,11 @@ static const char *sq_text(pin_q *q, int col)
 static bool sq_null(pin_q *q, int col)
 {
     return sqlite3_column_type((sqlite3_stmt *)q->impl, col) == SQLITE_NULL;
+}
+
+static int sq_columns(pin_q *q)
+{
+    return sqlite3_column_count((sqlite3_stmt *)q->impl);
 }
 
 static pin_err sq_end(pin_q *q, int64_t *changes)
@@ -238,6 +253,7 @@ const pin_db_ops pin_sqlite_ops = {
     .col_double = sq_double,
     .col_text = sq_text,
     .col_null = sq_null,
+    .columns = sq_columns,
     .end = sq_end,
     .begin = sq_begin,
     .commit = sq_commit,
