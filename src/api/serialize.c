@@ -168,7 +168,7 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
     const char *url = pin_arena_printf(a, "%s/@%s/%lld", base, s->account.username, (long long)s->id);
     json_t *o = json_pack(
         "{s:s,s:s,s:o,s:o,s:b,s:s,s:s,s:s?,s:s,s:s,s:I,s:I,s:I,s:o,s:b,s:b,s:b,s:b,s:b,s:s,"
-        "s:[],s:n,s:o,s:o,s:o,s:o,s:[],s:n,s:n}",
+        "s:[],s:n,s:o,s:o,s:o,s:o,s:o,s:[],s:n,s:n}",
         "id", pin_arena_printf(a, "%lld", (long long)s->id), "created_at",
         api_iso_time(a, s->created_at), "in_reply_to_id",
         s->in_reply_to_id ? json_string(pin_arena_printf(a, "%lld", (long long)s->in_reply_to_id))
