@@ -6,13 +6,13 @@
 #   PINNED=0 bench/http.sh        # unpinned only
 #   DURATION=10 REPS=3 bench/http.sh
 #
-# Settings (environment): DURATION (s per measured run, 6), WARMUP (s before
+# Settings (environment): DURATION (s per measured run, 5), WARMUP (s before
 # each run, 2), REPS (3), CONNS (64), THREADS (wrk threads, 1), PINNED (1: also
 # run with servers on core 0 and wrk on core 1), LOGRUN (1: also one run with
 # pinhole's access log on). See bench/README.md for what the figures mean.
 set -euo pipefail
 
-DURATION=${DURATION:-6}
+DURATION=${DURATION:-5}
 WARMUP=${WARMUP:-2}
 REPS=${REPS:-3}
 CONNS=${CONNS:-64}
@@ -55,8 +55,7 @@ fi
 # ---- build -----------------------------------------------------------------
 
 ninja -C "$ROOT/build" >/dev/null || die "build failed: ninja -C build"
-PINHOLE="$ROOT/build/pinhole"
-[ -x "$PINHOLE" ] || die "no $PINHOLE after the build"
+[ -x "$ROOT/build/pinhole" ] || die "no $ROOT/build/pinhole after the build"
 
 # ---- temp dir and cleanup ----------------------------------------------------
 
@@ -64,6 +63,10 @@ TMP=$(mktemp -d /tmp/pinhole-bench.XXXXXX)
 chmod 755 "$TMP" # nginx workers may run as another user
 PH_PID=
 NG_PID=
+# A private copy, so a rebuild during the bench cannot change (or break) the
+# binary between the restarts below.
+PINHOLE="$TMP/pinhole"
+cp "$ROOT/build/pinhole" "$PINHOLE"
 
 stop_pid() { # pid [signal]: stop one process we started and wait for it
     local pid=$1 sig=${2:-TERM}
@@ -79,17 +82,22 @@ stop_pid() { # pid [signal]: stop one process we started and wait for it
 cleanup() {
     stop_pid "$PH_PID"
     stop_pid "$NG_PID" QUIT
-    PH_PID= NG_PID=
+    PH_PID=""
+    NG_PID=""
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A port below the ephemeral range, so that no client socket (wrk opens
+# many) can be holding it when a server restarts.
+EPH_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "$EPH_LOW" -gt 12000 ] || EPH_LOW=32768
 free_port() {
     local p
     for _ in $(seq 100); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((10000 + RANDOM % (EPH_LOW - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
             echo "$p"
             return
@@ -177,35 +185,36 @@ EOF
 
 stop_nginx() { stop_pid "$NG_PID" QUIT; NG_PID=; }
 
-# After each run: did a server die under load? Say how, and start it again.
+# Did a server exit? Say how, start it again, and list it in DIED ("pinhole",
+# "nginx"). Another session running `pkill pinhole` shows as status 0 (SIGTERM).
 DEATHS=0
+DIED=
 check_alive() {
     local st
+    DIED=
     if [ -n "$PH_PID" ] && ! kill -0 "$PH_PID" 2>/dev/null; then
         st=0
         wait "$PH_PID" 2>/dev/null || st=$?
-        say "  !! pinhole (pid $PH_PID) exited during this run, status $st$([ "$st" -gt 128 ] && echo " = signal $((st - 128))")"
-        say "  !! (status 0 = a SIGTERM/SIGINT from elsewhere: another process killed it)"
-        say "  !! last lines of its log:"
-        tail -n 5 "${PH_ARGS[2]}" | sed 's/^/  !!   /' >&2
+        say "  !! pinhole (pid $PH_PID) exited, status $st$([ "$st" -gt 128 ] && echo " = signal $((st - 128))")$([ "$st" = 0 ] && echo " (a SIGTERM/SIGINT from another process)")"
+        tail -n 3 "${PH_ARGS[2]}" | sed 's/^/  !!   log: /' >&2
         DEATHS=$((DEATHS + 1))
+        DIED+=" pinhole"
         start_pinhole "${PH_ARGS[@]}"
-        return 1
     fi
     if [ -n "$NG_PID" ] && ! kill -0 "$NG_PID" 2>/dev/null; then
         st=0
         wait "$NG_PID" 2>/dev/null || st=$?
-        say "  !! nginx (pid $NG_PID) exited during this run, status $st"
+        say "  !! nginx (pid $NG_PID) exited, status $st"
         DEATHS=$((DEATHS + 1))
+        DIED+=" nginx"
         start_nginx "$NG_WORKERS"
-        return 1
     fi
     return 0
 }
 
 # ---- user, token, reference file ------------------------------------------------
 
-say "pinhole: $PINHOLE on $PH, nginx: $NGINX on $NG, $NCPU cores, temp dir $TMP"
+say "pinhole: $ROOT/build/pinhole (copied to $PINHOLE) on $PH, nginx: $NGINX on $NG, $NCPU cores, temp dir $TMP"
 "$PINHOLE" admin create-user benchuser --password benchpassword1 --data-dir "$DATA" \
     >>"$TMP/admin.log" 2>&1 || { cat "$TMP/admin.log" >&2; die "create-user failed"; }
 
@@ -310,23 +319,35 @@ RESULTS="$TMP/results.txt"
 : >"$RESULTS"
 
 # One measurement: warm-up, then the measured run; appends a line to RESULTS.
+# A run during which the measured server exited is repeated (twice at most);
+# if it still fails it is recorded with died=1 and left out of the medians.
 measure() { # config name rep
-    local cfg=$1 name=$2 rep=$3 url hdr before after line size
+    local cfg=$1 name=$2 rep=$3 url hdr before after line size attempt died server
+    local cpu0 cpu1 cpu
     url=$(url_of "$name")
     hdr=$(hdr_of "$name")
-    "${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -H "$hdr" "$url" >/dev/null 2>&1 || true
-    before=$(tcp_opens)
-    local cpu0 cpu1 cpu
-    cpu0=$(cpu_snap "$name")
-    line=$("${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$hdr" \
-        -s "$TMP/report.lua" "$url" 2>&1 | grep '^RESULT' || true)
-    after=$(tcp_opens)
-    cpu1=$(cpu_snap "$name")
-    cpu=($(cpu_delta "$cpu0" "$cpu1"))
-    local died=0
-    check_alive || died=1
+    server=pinhole
+    [ "$name" = nginx ] && server=nginx
+    for attempt in 1 2 3; do
+        check_alive
+        "${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${WARMUP}s" -H "$hdr" "$url" >/dev/null 2>&1 || true
+        check_alive
+        before=$(tcp_opens)
+        cpu0=$(cpu_snap "$name")
+        line=$("${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$hdr" \
+            -s "$TMP/report.lua" "$url" 2>&1 | grep '^RESULT' || true)
+        after=$(tcp_opens)
+        cpu1=$(cpu_snap "$name")
+        read -r -a cpu <<<"$(cpu_delta "$cpu0" "$cpu1")"
+        check_alive
+        died=0
+        [[ " $DIED " == *" $server "* ]] && died=1
+        [ -n "$line" ] || died=1
+        [ "$died" = 0 ] && break
+        [ "$attempt" -lt 3 ] && say "  !! $server exited during $name #$rep: measuring again"
+    done
     if [ -z "$line" ]; then
-        say "  !! wrk printed no result for $name (server gone?)"
+        say "  !! wrk printed no result for $name"
         line="RESULT requests=0 rps=0 p50_ms=0 p90_ms=0 p99_ms=0 max_ms=0 bytes=0 http_errors=0 connect=0 read=0 write=0 timeout=1"
     fi
     size=${SIZE[$name]}
@@ -336,10 +357,10 @@ measure() { # config name rep
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         us = v["requests"] ? v["cpu_ticks"] * 1e6 / v["hz"] / v["requests"] : 0
         top = v["cpu_ticks"] ? 100 * v["cpu_max"] / v["cpu_ticks"] : 0
-        printf "  %-9s #%s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms  cpu %5.1f us/req (busiest worker %3.0f%%)  http_err %s  sock_err %d/%d/%d/%d  new_conns %s  bytes/resp %.1f (expect %s)\n",
+        printf "  %-9s #%s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms  cpu %5.1f us/req (busiest worker %3.0f%%)  http_err %s  sock_err %d/%d/%d/%d  new_conns %s  bytes/resp %.1f (expect %s)%s\n",
             n, r, v["rps"], v["p50_ms"], v["p99_ms"], us, top, v["http_errors"], v["connect"], v["read"],
             v["write"], v["timeout"], v["conns"], (v["requests"] ? v["bytes"] / v["requests"] : 0),
-            v["expect_bytes"] }' <<<"$line" >&2
+            v["expect_bytes"], (v["died"] ? "  SERVER DIED: left out" : "") }' <<<"$line" >&2
 }
 
 run_config() { # config
@@ -358,6 +379,7 @@ declare -A SIZE
 for n in "${NAMES[@]}"; do SIZE[$n]=$(resp_size "$n"); done
 
 START=$SECONDS
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Unpinned: servers with one worker per core, everything shares all cores.
 stop_pinhole
@@ -400,11 +422,12 @@ if grep -qE 'WARN|ERROR' "$TMP/pinhole.log"; then
 fi
 
 echo
-echo "pinhole HTTP bench: $(date -u +%FT%TZ), $NCPU cores, $(uname -r), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "pinhole HTTP bench: $(date -u +%FT%TZ), $NCPU cores, $(uname -r), load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, ${WARMUP}s warm-up, median of $REPS interleaved runs; bench took $((SECONDS - START))s"
 echo "nginx: static file with the same bytes and Content-Type as /api/v1/instance, access_log off"
 awk -v tgt_p99=2 '
 function med(a, n,   i, j, t) {
+    if (n == 0) return 0
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
     return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
@@ -412,18 +435,18 @@ function med(a, n,   i, j, t) {
     delete v
     for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
     k = v["cfg"] SUBSEP v["name"]
-    if (!(k in cnt)) { order[++nk] = k }
+    if (!(k in cnt)) { order[++nk] = k; cnt[k] = 0 }
+    if (v["died"]) { died[k]++; runs[k] = runs[k] (runs[k] == "" ? "" : ",") "died"; next }
     c = ++cnt[k]
     rps[k, c] = v["rps"]; p50[k, c] = v["p50_ms"]; p99[k, c] = v["p99_ms"]
     cpu[k, c] = v["requests"] ? v["cpu_ticks"] * 1e6 / v["hz"] / v["requests"] : 0
     top[k, c] = v["cpu_ticks"] ? 100 * v["cpu_max"] / v["cpu_ticks"] : 0
     herr[k] += v["http_errors"]; serr[k] += v["connect"] + v["read"] + v["write"] + v["timeout"]
-    died[k] += v["died"]
     if (v["conns"] > maxc[k]) maxc[k] = v["conns"]
     bpr = v["requests"] ? v["bytes"] / v["requests"] : 0
     d = bpr - v["expect_bytes"]; if (d < 0) d = -d
     if (d > 1) badsize[k]++
-    runs[k] = runs[k] sprintf("%s%.0f", (c > 1 ? "," : ""), v["rps"])
+    runs[k] = runs[k] sprintf("%s%.0f", (runs[k] == "" ? "" : ","), v["rps"])
 }
 END {
     for (i = 1; i <= nk; i++) {
@@ -445,7 +468,7 @@ END {
         base = ck[1]; sub(/-log$/, "", base)
         ng = mr[base, "nginx"]
         ratio = ng > 0 ? sprintf("%.2f", mr[k] / ng) : "-"
-        printf "%-10s %10.0f %8.3f %8.3f %9s %7.1f %6.0f%% %8d %8d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, mcpu[k], mtop[k], herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? "  SERVER DIED" : "")
+        printf "%-10s %10.0f %8.3f %8.3f %9s %7.1f %6.0f%% %8d %8d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, mcpu[k], mtop[k], herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? sprintf("  (%d run(s) left out: server died)", died[k]) : "")
     }
     printf "\ntargets (pinhole): instance >= nginx, verify_credentials >= 0.5 x nginx, p99 < %d ms\n", tgt_p99
     for (i = 1; i <= nk; i++) {
@@ -453,13 +476,13 @@ END {
         if (ck[1] ~ /-log$/ || ck[2] == "nginx") continue
         ng = mr[ck[1], "nginx"]; need = ck[2] == "instance" ? 1 : 0.5
         ok1 = ng > 0 && mr[k] >= need * ng; ok2 = m99[k] < tgt_p99
-        ok3 = herr[k] == 0 && serr[k] == 0 && !badsize[k] && !died[k]
+        ok3 = herr[k] == 0 && serr[k] == 0 && !badsize[k]
         printf "  %-9s %-9s throughput %s (%.2f of nginx, want >= %.1f)  p99 %s (%.3f ms)  errors %s\n", ck[1], ck[2],
             (ok1 ? "PASS" : "FAIL"), (ng > 0 ? mr[k] / ng : 0), need, (ok2 ? "PASS" : "FAIL"), m99[k], (ok3 ? "none" : "PRESENT")
         if (!ok3) errs = 1
     }
-    for (i = 1; i <= nk; i++) { k = order[i]; split(k, ck, SUBSEP); if (ck[2] == "nginx" && (herr[k] || serr[k] || badsize[k] || died[k])) errs = 1 }
-    if (errs) print "\nWARNING: HTTP errors, socket errors, odd response sizes or a server that died: see the per-run lines above"
+    for (i = 1; i <= nk; i++) { k = order[i]; split(k, ck, SUBSEP); if (ck[2] == "nginx" && (herr[k] || serr[k] || badsize[k])) errs = 1 }
+    if (errs) print "\nWARNING: HTTP errors, socket errors or odd response sizes: see the per-run lines above"
 }' "$RESULTS"
 if [ "$LOGRUN" = 1 ]; then
     echo "access log run: $LOG_LINES lines ($LOG_BYTES bytes) written by pinhole to a file"
@@ -468,5 +491,5 @@ echo "columns: http_err = responses with status >= 400 (wrk); sock_err = connect
 echo "max_conns = new TCP connections during a run (system-wide; ~$CONNS means keep-alive held);"
 echo "cpu us = server CPU time per request (user+sys, all its threads/workers): steadier than req/s on a busy machine;"
 echo "busiest = share of that CPU used by the busiest pinhole thread / nginx worker (~100% = one worker did all the work)."
-[ "$DEATHS" = 0 ] || echo "WARNING: a server exited $DEATHS time(s) during the bench and was restarted (see above)."
+[ "$DEATHS" = 0 ] || echo "WARNING: a server exited $DEATHS time(s) during the bench (status 0 = killed by another process); it was restarted and the runs it spoiled were repeated or left out."
 exit 0

@@ -138,6 +138,7 @@ if ! $fuzz_only; then
     if setup build; then
         unit build normal
         if [ -n "${PG_URL:-}" ]; then
+            PINHOLE_TEST_BACKEND=postgres api "$ROOT/build/pinhole" postgres
             url=$(pg_db unit_store)
             log="$OUT/unit-postgres-test_store.log"
             (cd "$OUT" && CMOCKA_MESSAGE_OUTPUT=TAP PINHOLE_TEST_STORE=$url "$ROOT/build/tests/test_store") >"$log" 2>&1

@@ -319,6 +319,11 @@ static bool start(req_int *r, struct MHD_Connection *conn, const char *url, cons
     pin_req *q = &r->pub;
     pin_arena *a = &q->arena;
     q->method = pin_arena_strdup(a, method);
+    /* Absolute-form targets (RFC 9112 3.2.2, sent to proxies): keep the path. */
+    if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8)) {
+        const char *path = strchr(strstr(url, "://") + 3, '/');
+        url = path ? path : "/";
+    }
     size_t ulen = strlen(url);
     if (ulen > 8192 || !pin_utf8_valid(url, ulen)) q->bad = true;
     q->path = pin_arena_strndup(a, url, ulen > 8192 ? 8192 : ulen);

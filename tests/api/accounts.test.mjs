@@ -272,9 +272,13 @@ describe('update_credentials', () => {
     assert.equal(r.status, 422, show(r));
   });
 
-  test('avatar and header uploads are refused clearly (not silently ignored)', async () => {
-    const r = await update(alice, [['avatar', 'not really an image']], 'multipart');
-    assert.equal(r.status, 422, show(r));
+  test('an avatar or header file that is not an image is 422, not silently ignored', async () => {
+    for (const field of ['avatar', 'header']) {
+      const r = await update(alice, [[field, new Blob(['this is not an image'], { type: 'image/png' }), 'fake.png']], 'multipart');
+      assert.equal(r.status, 422, `${field}: ${show(r)}`);
+    }
+    const me0 = await me(alice);
+    assert.equal(me0.json.avatar, `${srv.url}/assets/avatar.png`, 'the avatar is unchanged');
   });
 
   test('the note is escaped HTML with links for hashtags, local mentions and URLs', async () => {

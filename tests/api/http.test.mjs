@@ -18,12 +18,26 @@ after(async () => {
 });
 
 describe('errors', () => {
-  test('an unknown route is 404 JSON {"error"}', async () => {
-    for (const p of ['/nope', '/api/v1/nope', '/api/v2/accounts/1', '/api/v1/accounts/1/nope', '/.well-known/nope']) {
+  test('an unknown API route is 404 JSON {"error"}', async () => {
+    for (const p of ['/api/v1/nope', '/api/v2/accounts/1', '/api/v1/accounts/1/nope', '/.well-known/nope', '/oauth/nope', '/auth/nope']) {
       const r = await get(srv, p);
       assert.equal(r.status, 404, `${p}: ${show(r)}`);
       assert.match(r.headers['content-type'], /^application\/json/);
       assert.deepEqual(Object.keys(r.json), ['error']);
+    }
+    for (const m of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const r = await request(srv, m, '/nope');
+      assert.equal(r.status, 404, `${m} /nope: ${show(r)}`);
+      assert.match(r.headers['content-type'], /^application\/json/);
+    }
+  });
+
+  test('any other GET is a browser route: the web app page with its CSP', async () => {
+    for (const p of ['/nope', '/@someone', '/explore']) {
+      const r = await get(srv, p);
+      assert.equal(r.status, 200, `${p}: ${show(r)}`);
+      assert.match(r.headers['content-type'], /^text\/html/);
+      assert.ok(r.headers['content-security-policy'], `${p}: CSP`);
     }
   });
 
@@ -97,7 +111,7 @@ describe('security headers', () => {
     ['GET', '/readyz', {}],
     ['GET', '/api/v1/instance', {}],
     ['GET', '/api/v2/instance', {}],
-    ['GET', '/nope', {}],
+    ['GET', '/api/v1/nope', {}],
     ['DELETE', '/api/v1/instance', {}],
     ['GET', '/api/v1/accounts/verify_credentials', {}],
     ['GET', '/api/v1/accounts/verify_credentials', { token: user.token }],
@@ -130,6 +144,7 @@ describe('security headers', () => {
 
   const htmlPages = () => [
     ['GET', '/', {}],
+    ['GET', '/@someone', {}],
     ['GET', '/auth/sign_up', {}],
     ['POST', '/auth/sign_up', { form: { username: '' } }],
     ['GET', `/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: app.client_id, redirect_uri: OOB, scope: 'read' })}`, {}],
@@ -144,14 +159,21 @@ describe('security headers', () => {
       assert.match(r.headers['content-type'] || '', /^text\/html; charset=utf-8$/, label);
       const csp = r.headers['content-security-policy'];
       assert.ok(csp, `${label}: no CSP`);
-      assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), `${label}: ${csp}`);
-      assert.match(csp, /default-src 'none'|script-src 'none'|script-src 'self'/, `${label}: ${csp}`);
+      assert.ok(!/unsafe-inline|unsafe-eval|unsafe-hashes/.test(csp), `${label}: ${csp}`);
+      assert.match(csp, /default-src 'none'/, `${label}: ${csp}`);
+      const scriptSrc = (csp.match(/script-src ([^;]*)/) || [])[1];
+      if (scriptSrc !== undefined) assert.match(scriptSrc.trim(), /^('self'|'none')$/, `${label}: script-src ${scriptSrc}`);
       assert.match(csp, /frame-ancestors 'none'/, label);
+      assert.match(csp, /base-uri 'none'/, label);
       assert.equal(r.headers['x-frame-options'], 'DENY', label);
       assert.equal(r.headers['x-content-type-options'], 'nosniff', label);
-      assert.ok(!/<script\b/i.test(r.text), `${label}: script element`);
+      for (const tag of r.text.match(/<script\b[^>]*>/gi) || []) {
+        assert.match(tag, /\ssrc="\/[^"/][^"]*"/, `${label}: inline or foreign script ${tag}`);
+      }
+      assert.ok(!/<script\b[^>]*>[^<\s]/i.test(r.text), `${label}: script element with inline code`);
       assert.ok(!/<[^>]+\son[a-z]+\s*=/i.test(r.text), `${label}: event handler attribute`);
       assert.ok(!/<[^>]+\sstyle\s*=/i.test(r.text), `${label}: inline style attribute (blocked by the CSP anyway)`);
+      assert.ok(!/javascript:/i.test(r.text), `${label}: javascript: URL`);
     }
   });
 
@@ -226,7 +248,7 @@ describe('keep-alive', () => {
       ['PATCH', '/api/v1/accounts/update_credentials', { token: user.token, form: { note: 'alive' } }, 200],
       ['PATCH', '/api/v1/accounts/update_credentials', { token: user.token, json: { display_name: 'x'.repeat(31) } }, 422],
       ['GET', '/api/v1/accounts/verify_credentials', {}, 401],
-      ['GET', '/nope', {}, 404],
+      ['GET', '/api/v1/nope', {}, 404],
       ['POST', '/api/v1/apps', { form: { client_name: 'ka', redirect_uris: OOB } }, 200],
       ['GET', '/api/v1/instance', {}, 200],
     ];

@@ -484,6 +484,22 @@ describe('authorization code grant', () => {
     assert.equal(t.status, 200, show(t));
   });
 
+  test('a redirect URI with its own query keeps it, and code and state are added', async () => {
+    const withQuery = 'https://client.example/cb?tenant=a%20b&x=1';
+    const qApp = await createApp(srv, { redirectUris: withQuery, scopes: 'read' });
+    const a = await browserAuthorize(
+      srv,
+      { response_type: 'code', client_id: qApp.client_id, redirect_uri: withQuery, scope: 'read', state: 'q' },
+      { username: user.username, password: user.password },
+    );
+    assert.equal(a.status, 302, show(a));
+    const u = new URL(a.location);
+    assert.equal(u.searchParams.get('tenant'), 'a b');
+    assert.equal(u.searchParams.get('x'), '1');
+    assert.equal(u.searchParams.get('state'), 'q');
+    assert.ok(u.searchParams.get('code'));
+  });
+
   test('an app with a single redirect URI may leave redirect_uri out of the authorize request', async () => {
     const single = await createApp(srv, { redirectUris: REDIRECT, scopes: 'read' });
     const t = await codeFlowToken(srv, single, user, { scope: 'read', redirectUri: REDIRECT });

@@ -99,6 +99,15 @@ describe('sign-up form on an open server', () => {
     }
   });
 
+  test('CR/LF in return_to cannot inject response headers', async () => {
+    const rt = `/oauth/authorize?client_id=${app.client_id}\r\nSet-Cookie: injected=1\r\nX-Injected: 1`;
+    const r = await post(srv, '/auth/sign_up', { form: form({ return_to: rt }) });
+    assert.ok(r.status < 500, show(r));
+    assert.equal(r.headers['set-cookie'], undefined);
+    assert.equal(r.headers['x-injected'], undefined);
+    if (r.headers.location) assert.ok(!/[\r\n]/.test(r.headers.location));
+  });
+
   test('the authorize page links to sign-up with a return_to that the form carries', async () => {
     const q = new URLSearchParams({ response_type: 'code', client_id: app.client_id, redirect_uri: 'urn:ietf:wg:oauth:2.0:oob', scope: 'read', state: 'z' });
     const page = await get(srv, `/oauth/authorize?${q}`);

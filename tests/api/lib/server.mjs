@@ -106,11 +106,25 @@ export class PinholeServer {
 
   /** Arguments for a `pinhole` command against this server's data. */
   cliArgs(cmd) {
-    return [...cmd, '--data-dir', this.dataDir, ...setArgs(this.set)];
+    const db = this.db ? ['--db', this.db] : [];
+    return [...cmd, '--data-dir', this.dataDir, ...db, ...setArgs(this.set)];
   }
 
   async start() {
     if (!this.dataDir) this.dataDir = await mkdtemp(join(tmpdir(), 'pinhole-api-'));
+    // PINHOLE_TEST_BACKEND=postgres runs every suite on PostgreSQL: each
+    // server gets a fresh database on the throwaway cluster whose admin URL
+    // is PINHOLE_TEST_PG (scripts/run-tests.sh starts it).
+    if (!this.db && process.env.PINHOLE_TEST_BACKEND === 'postgres') {
+      const admin = process.env.PINHOLE_TEST_PG;
+      if (!admin) throw new Error('PINHOLE_TEST_BACKEND=postgres needs PINHOLE_TEST_PG');
+      const name = `t_${randomBytes(6).toString('hex')}`;
+      await new Promise((res, rej) =>
+        execFile('psql', ['-q', admin, '-c', `CREATE DATABASE ${name}`], (e, _o, err) =>
+          e ? rej(new Error(`createdb ${name}: ${err || e.message}`)) : res()),
+      );
+      this.db = `${admin.replace(/\/[^/]*$/, '')}/${name}`;
+    }
     let lastErr;
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort();
@@ -271,7 +285,7 @@ export async function startServer(opts = {}) {
  * @param {string} [o.token] bearer token
  * @param {any} [o.json] JSON body (serialized as given; use o.body for raw text)
  * @param {object|Array} [o.form] urlencoded body (object or [[k,v],...])
- * @param {object|Array} [o.multipart] multipart body (object or [[k,v],...])
+ * @param {object|Array} [o.multipart] multipart body (object or [[k,v],...] or [[k,Blob,filename],...])
  * @param {string|Buffer} [o.body] raw body
  * @param {object} [o.headers]
  * @param {string} [o.localAddress] e.g. '127.0.0.7'
@@ -291,7 +305,11 @@ export async function request(srv, method, path, o = {}) {
     body = new URLSearchParams(Array.isArray(o.form) ? o.form : Object.entries(o.form)).toString();
   } else if (o.multipart !== undefined) {
     const fd = new FormData();
-    for (const [k, v] of Array.isArray(o.multipart) ? o.multipart : Object.entries(o.multipart)) fd.append(k, v);
+    // entries are [name, string] or [name, Blob, filename] (a file part)
+    for (const [k, v, filename] of Array.isArray(o.multipart) ? o.multipart : Object.entries(o.multipart)) {
+      if (filename !== undefined) fd.append(k, v, filename);
+      else fd.append(k, v);
+    }
     const r = new Response(fd);
     headers['content-type'] = r.headers.get('content-type');
     body = Buffer.from(await r.arrayBuffer());
