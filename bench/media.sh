@@ -350,9 +350,9 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }' && echo 1 || echo 0; }
 min_ba=$(printf '%s\n' "${col_ba[@]}" | sort -g | head -n1)
 min_ca=$(printf '%s\n' "${col_ca[@]}" | sort -g | head -n1)
 verdict "$(ge "$(ratio "$m_b" "$m_a")" 3)" "A >= 3x less CPU than B (overall medians: $(ratio "$m_b" "$m_a")x; worst photo $min_ba x)"
-verdict "$(ge "$min_ba" 3)" "A >= 3x less CPU than B on every photo (worst $min_ba x)"
+verdict "$(ge "$min_ba" 3)" "A >= 3x less CPU than B on every photo, stricter reading (worst $min_ba x)"
 verdict "$(ge "$(ratio "$m_c" "$m_a")" 10)" "A >= 10x less CPU than C (overall medians: $(ratio "$m_c" "$m_a")x; worst photo $min_ca x)"
-verdict "$(ge "$min_ca" 10)" "A >= 10x less CPU than C on every photo (worst $min_ca x)"
+verdict "$(ge "$min_ca" 10)" "A >= 10x less CPU than C on every photo, stricter reading (worst $min_ca x)"
 verdict "$([ "$max_akb" -lt "$RSS_TARGET_KB" ] && echo 1 || echo 0)" "A peak RSS < 120 MB, one photo per process (max $(mb "$max_akb") MB)"
 verdict "$([ "$w_max" -lt "$RSS_TARGET_KB" ] && echo 1 || echo 0)" "A peak RSS < 120 MB for a worker doing all photos in a row (max $(mb "$w_max") MB)"
 verdict "$([ "$long_kb" -lt "$RSS_TARGET_KB" ] && echo 1 || echo 0)" "A peak RSS < 120 MB for a worker doing ${#long_args[@]} photos in a row ($(mb "$long_kb") MB)"

@@ -216,8 +216,13 @@ static int to_feed(VipsImage **img)
         g_object_ref(in);
         small = in;
     }
-    int rc = vips_autorot(small, &rot, NULL);
+    /* The decode is sequential: bring the (small) image into memory before
+     * rotating, which reads it in another order. */
+    VipsImage *mem = vips_image_copy_memory(small);
     g_object_unref(small);
+    if (!mem) return -1;
+    int rc = vips_autorot(mem, &rot, NULL);
+    g_object_unref(mem);
     if (rc) return -1;
     g_object_unref(in);
     *img = rot;

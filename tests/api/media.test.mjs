@@ -606,6 +606,14 @@ describe('served files', () => {
     for (const f of [jpeg, webp]) assert.match(f.headers.get('vary') || '', /\bAccept\b/i, 'Vary: Accept');
   });
 
+  ft('a client that refuses WebP (image/webp;q=0) gets JPEG', async () => {
+    for (const accept of ['image/jpeg, image/webp;q=0', 'image/webp;q=0, image/jpeg;q=0.9', 'image/webp; q=0.0, */*']) {
+      const f = await fetchFile(srv, m.url, { headers: { accept } });
+      assert.equal(f.status, 200);
+      assert.equal(f.headers.get('content-type'), 'image/jpeg', `Accept: ${accept} says WebP is not acceptable (RFC 9110 q=0)`);
+    }
+  });
+
   ft('file responses carry strong ETags (sha256), immutable caching and safety headers', async () => {
     for (const f of [jpeg, webp]) {
       const etag = f.headers.get('etag');

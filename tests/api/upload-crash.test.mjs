@@ -200,7 +200,9 @@ test(`uploads and posts survive kill -9 (${ROUNDS} rounds, ${CLIENTS} clients)`,
     assert.deepEqual(problems, [], `round ${round}: acknowledged uploads or posts damaged or lost after kill -9`);
 
     // Posts in flight at the kill: a retry with the same key is a success, and idempotent.
-    for (const f of inFlight.splice(0)) {
+    const retried = inFlight.splice(0);
+    t.diagnostic(`round ${round}: ${retried.length} post(s) in flight at the kill, retried with their Idempotency-Key`);
+    for (const f of retried) {
       const r1 = await post(srv, '/api/v1/statuses', { token: f.user.token, form: f.form, headers: { 'idempotency-key': f.key } });
       assert.equal(r1.status, 200, `round ${f.round}: retrying a post that was in flight at the kill, same Idempotency-Key: ${show(r1)}`);
       const r2 = await post(srv, '/api/v1/statuses', { token: f.user.token, form: f.form, headers: { 'idempotency-key': f.key } });

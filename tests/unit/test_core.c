@@ -34,6 +34,24 @@ static void arena_alloc_and_clear(void **state)
     assert_null(a.head);
 }
 
+static void arena_in_caller_memory(void **state)
+{
+    (void)state;
+    unsigned char buf[4096];
+    pin_arena a;
+    pin_arena_init(&a, buf + 1, sizeof(buf) - 1); /* misaligned on purpose */
+    char *p = pin_arena_alloc(&a, 100);
+    assert_true((unsigned char *)p > buf && (unsigned char *)p < buf + sizeof(buf));
+    assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
+    char *q = pin_arena_alloc(&a, 8000); /* does not fit: goes to the heap */
+    assert_true((unsigned char *)q < buf || (unsigned char *)q >= buf + sizeof(buf));
+    memset(q, 7, 8000);
+    pin_arena_clear(&a); /* frees the heap block only */
+    char *r = pin_arena_alloc(&a, 100);
+    assert_ptr_equal(r, p); /* the caller's block is reused from the start */
+    pin_arena_clear(&a);
+}
+
 static void ids_increase_and_parse(void **state)
 {
     (void)state;
@@ -162,7 +180,8 @@ static void router_matches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_alloc_and_clear), cmocka_unit_test(ids_increase_and_parse),
+        cmocka_unit_test(arena_alloc_and_clear), cmocka_unit_test(arena_in_caller_memory),
+        cmocka_unit_test(ids_increase_and_parse),
         cmocka_unit_test(scopes_hierarchy),      cmocka_unit_test(config_set_and_env),
         cmocka_unit_test(html_escape_all),       cmocka_unit_test(router_matches),
     };
