@@ -286,11 +286,14 @@ long_kb=$(rss_kb "$TMP/t.long")
 
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "nan" }'; }
-fmt='%-16s %5s %7s %7s %6s %8s %6s %8s %6s %6s %6s %7s\n'
+nw=6
+for f in "${photos[@]}"; do [ ${#label[$f]} -le "$nw" ] || nw=${#label[$f]}; done
+fmt="%-${nw}s %5s %7s %7s %6s %8s %6s %8s %6s %6s %6s %7s\n"
 
 echo
 echo "Photo pipeline, CPU ms per photo (user+sys), median of $REPS rounds; RSS in MB"
 echo "photos: $fixtures_from; $(nproc) cores; libvips $(vips --version | sed 's/^vips-//'); $("$IM" -version | head -n1 | awk '{ print $2, $3 }')"
+echo "pinhole $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src/media bench/pipeline.c 2>/dev/null || echo ' (src/media or bench/pipeline.c modified)')"
 echo "A = pinhole: JPEG + WebP at 4 sizes + BlurHash (more work than B and C, which write JPEG only)"
 echo
 # shellcheck disable=SC2059

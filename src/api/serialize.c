@@ -168,7 +168,7 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
     const char *url = pin_arena_printf(a, "%s/@%s/%lld", base, s->account.username, (long long)s->id);
     json_t *o = json_pack(
         "{s:s,s:s,s:o,s:o,s:b,s:s,s:s,s:s?,s:s,s:s,s:I,s:I,s:I,s:o,s:b,s:b,s:b,s:b,s:b,s:s,"
-        "s:[],s:n,s:o,s:o,s:o,s:o,s:o,s:[],s:n,s:n}",
+        "s:[],s:o,s:o,s:o,s:o,s:o,s:o,s:[],s:n,s:n}",
         "id", pin_arena_printf(a, "%lld", (long long)s->id), "created_at",
         api_iso_time(a, s->created_at), "in_reply_to_id",
         s->in_reply_to_id ? json_string(pin_arena_printf(a, "%lld", (long long)s->in_reply_to_id))
@@ -184,7 +184,8 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
         (json_int_t)s->reblogs_count, "favourites_count", (json_int_t)s->favourites_count,
         "edited_at", s->edited_at ? json_string(api_iso_time(a, s->edited_at)) : json_null(),
         "favourited", 0, "reblogged", 0, "muted", 0, "bookmarked", 0, "pinned", 0, "content",
-        api_render_text(c, s->text), "filtered", "reblog", "application",
+        api_render_text(c, s->text), "filtered", "reblog",
+        s->reblog ? api_status_json(c, s->reblog) : json_null(), "application",
         s->app_name ? json_pack("{s:s,s:n}", "name", s->app_name, "website") : json_null(),
         "account", api_account_json(c, &s->account), "media_attachments", media, "mentions",
         mentions, "tags", tags, "emojis", "card", "poll");
@@ -192,6 +193,8 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
     if (c->viewer.account_id && pin_status_flags_get(c->svc, c->viewer.account_id, s->id, &f) == PIN_OK) {
         json_object_set_new(o, "favourited", json_boolean(f.favourited));
         json_object_set_new(o, "bookmarked", json_boolean(f.bookmarked));
+        json_object_set_new(o, "reblogged", json_boolean(f.reblogged));
+        json_object_set_new(o, "pinned", json_boolean(f.pinned));
     }
     return o;
 }

@@ -64,11 +64,8 @@ void h_account_statuses(api_ctx *c)
         api_error(c, PIN_ENOTFOUND, NULL);
         return;
     }
-    if (api_param_bool(c, "pinned") == 1) { /* nothing can be pinned yet */
-        api_json(c, 200, json_array());
-        return;
-    }
-    pin_timeline_q q = {.kind = PIN_TL_ACCOUNT, .account = id,
+    pin_timeline_q q = {.kind = api_param_bool(c, "pinned") == 1 ? PIN_TL_PINNED : PIN_TL_ACCOUNT,
+                        .account = id,
                         .exclude_replies = api_param_bool(c, "exclude_replies") == 1};
     timeline(c, &q);
 }
@@ -98,6 +95,31 @@ static void mark(api_ctx *c, bool fav, bool on)
     }
     api_json(c, 200, api_status_json(c, &s));
 }
+
+static void share(api_ctx *c, bool reblog, bool on)
+{
+    pin_id id;
+    pin_status s;
+    pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
+    if (!err) err = reblog ? pin_status_reblog(c->svc, c->a, &c->viewer, id, on, &s)
+                           : pin_status_pin(c->svc, c->a, &c->viewer, id, on, &s);
+    if (err == PIN_EUNPROCESSABLE) {
+        api_error(c, err, reblog ? "Validation failed: Followers-only and direct posts cannot be shared"
+                                 : "Validation failed: You can pin up to 5 of your own posts, and not "
+                                   "direct ones");
+        return;
+    }
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, api_status_json(c, &s));
+}
+
+void h_reblog(api_ctx *c) { share(c, true, true); }
+void h_unreblog(api_ctx *c) { share(c, true, false); }
+void h_pin(api_ctx *c) { share(c, false, true); }
+void h_unpin(api_ctx *c) { share(c, false, false); }
 
 void h_favourite(api_ctx *c) { mark(c, true, true); }
 void h_unfavourite(api_ctx *c) { mark(c, true, false); }

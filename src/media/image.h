@@ -25,6 +25,10 @@
 
 enum { PIN_DERIV_FEED, PIN_DERIV_PREVIEW, PIN_DERIV_SMALL, PIN_DERIV_THUMB, PIN_DERIV_COUNT };
 
+/* Progressive JPEGs decode in full before shrinking, so they have their own
+ * pixel limit below the configured one. */
+enum { PIN_PROGRESSIVE_MAX_PIXELS = 20000000 };
+
 typedef struct pin_encoded {
     unsigned char *data; /* g_malloc'd by libvips; freed by pin_image_result_clear */
     size_t len;

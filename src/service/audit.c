@@ -19,6 +19,7 @@ static const check checks[] = {
     CHECK("accounts", "statuses_count", "(SELECT COUNT(*) FROM statuses s WHERE s.account_id = t.id)"),
     CHECK("statuses", "replies_count", "(SELECT COUNT(*) FROM statuses r WHERE r.in_reply_to_id = t.id)"),
     CHECK("statuses", "favourites_count", "(SELECT COUNT(*) FROM favourites f WHERE f.status_id = t.id)"),
+    CHECK("statuses", "reblogs_count", "(SELECT COUNT(*) FROM statuses b WHERE b.reblog_of_id = t.id)"),
 };
 
 typedef struct audit_tx {

@@ -198,7 +198,8 @@ pin_err pin_trends_statuses(pin_svc *svc, pin_arena *a, const pin_viewer *v, int
     pin_q q;
     pin_db_query(db, &q,
                  "SELECT s.id, s.favourites_count, s.replies_count, s.created_at FROM statuses s"
-                 " WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND s.id >= ? AND NOT"
+                 " WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND s.reblog_of_id IS NULL"
+                 " AND s.id >= ? AND NOT"
                  " EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_id ="
                  " s.account_id) OR (b.account_id = s.account_id AND b.target_id = ?))"
                  " ORDER BY s.favourites_count + s.replies_count DESC, s.id DESC LIMIT 500",

@@ -15,10 +15,17 @@ static pin_err mark_body(pin_db *db, void *ctx)
 {
     mark_tx *t = ctx;
     pin_id me = t->me;
-    int64_t author = 0;
-    pin_err err = pin_db_i64(db, &author,
-                             "SELECT s.account_id FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
+    int64_t orig = 0;
+    pin_err err = pin_db_i64(db, &orig,
+                             "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND "
+                             PIN_VISIBLE("s"),
                              "iiii", t->id, me, me, me);
+    if (err) return err;
+    t->id = orig; /* a like of a reblog is a like of the post it shares */
+    int64_t author = 0;
+    err = pin_db_i64(db, &author,
+                     "SELECT s.account_id FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
+                     "iiii", t->id, me, me, me);
     if (err) return err;
     int64_t changed = 0;
     if (t->fav && t->on) {
@@ -59,7 +66,7 @@ static pin_err mark(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, 
     mark_tx t = {v->account_id, id, on, fav};
     err = pin_db_tx(db, true, mark_body, &t);
     if (err) return err;
-    return pin_status_get(svc, a, v, id, out);
+    return pin_status_get(svc, a, v, t.id, out);
 }
 
 pin_err pin_favourite(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, bool on,
@@ -84,11 +91,15 @@ pin_err pin_status_flags_get(pin_svc *svc, pin_id viewer, pin_id id, pin_status_
     pin_q q;
     pin_db_query(db, &q,
                  "SELECT (SELECT COUNT(*) FROM favourites WHERE account_id = ? AND status_id = ?),"
-                 " (SELECT COUNT(*) FROM bookmarks WHERE account_id = ? AND status_id = ?)",
-                 "iiii", viewer, id, viewer, id);
+                 " (SELECT COUNT(*) FROM bookmarks WHERE account_id = ? AND status_id = ?),"
+                 " (SELECT COUNT(*) FROM statuses WHERE account_id = ? AND reblog_of_id = ?),"
+                 " (SELECT COUNT(*) FROM status_pins WHERE account_id = ? AND status_id = ?)",
+                 "iiiiiiii", viewer, id, viewer, id, viewer, id, viewer, id);
     if (pin_q_step(&q)) {
         out->favourited = pin_q_i64(&q, 0);
         out->bookmarked = pin_q_i64(&q, 1);
+        out->reblogged = pin_q_i64(&q, 2);
+        out->pinned = pin_q_i64(&q, 3);
     }
     return pin_q_end(&q);
 }

@@ -185,8 +185,17 @@ static pin_err create_body(pin_db *db, void *ctx)
         if (err != PIN_ENOTFOUND) return err;
     }
     pin_id reply_to_account = 0;
-    if (in->in_reply_to_id) {
-        pin_err err = parent_of(db, me, in->in_reply_to_id, &reply_to_account);
+    pin_id parent = in->in_reply_to_id;
+    if (parent) {
+        /* A comment on a reblog is a comment on the post it shares. */
+        int64_t orig = 0;
+        pin_err err = pin_db_i64(db, &orig, "SELECT COALESCE(reblog_of_id, 0) FROM statuses WHERE id = ?",
+                                 "i", parent);
+        if (err && err != PIN_ENOTFOUND) return err;
+        if (orig) parent = orig;
+    }
+    if (parent) {
+        pin_err err = parent_of(db, me, parent, &reply_to_account);
         if (err == PIN_ENOTFOUND) {
             t->why = "Validation failed: The post you are replying to does not exist";
             return PIN_EUNPROCESSABLE;
@@ -205,7 +214,7 @@ static pin_err create_body(pin_db *db, void *ctx)
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         "iissbisIIIi", id, me, in->text ? in->text : "",
         in->spoiler_text ? in->spoiler_text : "", in->sensitive == 1 || (in->spoiler_text && *in->spoiler_text),
-        (int64_t)t->visibility, in->language, in->in_reply_to_id, reply_to_account,
+        (int64_t)t->visibility, in->language, parent, reply_to_account,
         t->v->app_id, now);
     if (!err) err = attach(db, me, id, t->media, t->nmedia, &t->why);
     if (!err) err = index_text(db, id, me, in->text ? in->text : "", &text, &r, now, true);
@@ -215,10 +224,10 @@ static pin_err create_body(pin_db *db, void *ctx)
                           "UPDATE accounts SET statuses_count = statuses_count + 1,"
                           " last_status_at = ? WHERE id = ?",
                           "ii", now, me);
-    if (!err && in->in_reply_to_id)
+    if (!err && parent)
         err = pin_db_exec(db, NULL,
                           "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?", "i",
-                          in->in_reply_to_id);
+                          parent);
     if (!err && in->idempotency_key)
         err = pin_db_exec(db, NULL,
                           "INSERT INTO idempotency_keys (account_id, key, status_id, created_at)"
@@ -311,7 +320,8 @@ pin_err pin_status_create(pin_svc *svc, pin_arena *a, const pin_viewer *v, const
 #define STATUS_COLUMNS                                                                             \
     "s.id, s.account_id, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,"           \
     " COALESCE(s.in_reply_to_id, 0), COALESCE(s.in_reply_to_account_id, 0), s.replies_count,"     \
-    " s.reblogs_count, s.favourites_count, s.created_at, COALESCE(s.edited_at, 0), ap.name"
+    " s.reblogs_count, s.favourites_count, s.created_at, COALESCE(s.edited_at, 0), ap.name,"       \
+    " COALESCE(s.reblog_of_id, 0)"
 
 static void read_status(pin_q *q, pin_arena *a, pin_status *s)
 {
@@ -331,6 +341,7 @@ static void read_status(pin_q *q, pin_arena *a, pin_status *s)
     s->created_at = pin_q_i64(q, 12);
     s->edited_at = pin_q_i64(q, 13);
     s->app_name = pin_q_strdup(q, 14, a);
+    s->reblog_of_id = pin_q_i64(q, 15);
 }
 
 /* Author, media, mentions, tags. */
@@ -370,6 +381,20 @@ static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
 }
 
 static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_id id,
+                      pin_status *out);
+
+/* The shared post of a reblog, if the viewer may see it. */
+static pin_err load_reblog(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_status *s)
+{
+    if (!s->reblog_of_id) return PIN_OK;
+    pin_status *orig = pin_arena_zalloc(a, sizeof(*orig));
+    pin_err err = get_in(svc, db, a, viewer, s->reblog_of_id, orig);
+    if (err == PIN_ENOTFOUND) return PIN_OK;
+    if (!err) s->reblog = orig;
+    return err;
+}
+
+static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_id id,
                       pin_status *out)
 {
     pin_q q;
@@ -382,7 +407,9 @@ static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin
     pin_err err = pin_q_end(&q);
     if (err) return err;
     if (!found) return PIN_ENOTFOUND;
-    return fill(svc, db, a, out);
+    err = fill(svc, db, a, out);
+    if (!err) err = load_reblog(svc, db, a, viewer, out);
+    return err;
 }
 
 typedef struct read_tx {
@@ -425,6 +452,18 @@ static pin_err delete_body(pin_db *db, void *ctx)
     if (err) return err;
     if (t->out->account.id != t->v->account_id) return PIN_ENOTFOUND;
     err = unindex(db, t->id, t->v->account_id, t->out->created_at);
+    if (err) return err;
+    /* Its reblogs go with it, each from its sharer's count. */
+    err = pin_db_exec(db, NULL,
+                      "UPDATE accounts SET statuses_count = statuses_count - (SELECT COUNT(*) FROM"
+                      " statuses r WHERE r.reblog_of_id = ? AND r.account_id = accounts.id) WHERE id IN"
+                      " (SELECT account_id FROM statuses WHERE reblog_of_id = ?)",
+                      "ii", t->id, t->id);
+    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM statuses WHERE reblog_of_id = ?", "i", t->id);
+    if (!err && t->out->reblog_of_id)
+        err = pin_db_exec(db, NULL,
+                          "UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = ?", "i",
+                          t->out->reblog_of_id);
     if (err) return err;
     int64_t changed = 0;
     err = pin_db_exec(db, &changed, "DELETE FROM statuses WHERE id = ? AND account_id = ?", "ii",
@@ -500,7 +539,9 @@ static pin_err edit_body(pin_db *db, void *ctx)
     pin_id me = t->v->account_id;
     int64_t created = 0, edited = 0, now = pin_now_ms();
     pin_q q;
-    pin_db_query(db, &q, "SELECT created_at, COALESCE(edited_at, 0) FROM statuses WHERE id = ? AND account_id = ?",
+    pin_db_query(db, &q,
+                 "SELECT created_at, COALESCE(edited_at, 0) FROM statuses WHERE id = ? AND"
+                 " account_id = ? AND reblog_of_id IS NULL",
                  "ii", t->id, me);
     bool found = pin_q_step(&q);
     if (found) created = pin_q_i64(&q, 0), edited = pin_q_i64(&q, 1);
@@ -565,6 +606,16 @@ static pin_err edit_body(pin_db *db, void *ctx)
                       (int64_t)in->sensitive, in->language && *in->language ? in->language : NULL,
                       now, t->id);
     if (!err) err = snapshot(db, t->a, t->id, now);
+    /* People who shared it hear that it changed. */
+    if (!err) {
+        pin_id who[256];
+        int n = 0;
+        pin_db_query(db, &q, "SELECT DISTINCT account_id FROM statuses WHERE reblog_of_id = ? LIMIT 256",
+                     "i", t->id);
+        while (pin_q_step(&q) && n < 256) who[n++] = pin_q_i64(&q, 0);
+        err = pin_q_end(&q);
+        for (int i = 0; !err && i < n; i++) err = pin_notify(db, who[i], me, "update", t->id);
+    }
     return err;
 }
 
@@ -634,4 +685,130 @@ pin_err pin_status_history(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_
     *out = t.items;
     *n = t.n;
     return PIN_OK;
+}
+
+/* ---- reblogs and pins ---- */
+
+typedef struct share_tx {
+    pin_svc *svc;
+    pin_arena *a;
+    const pin_viewer *v;
+    pin_id id;
+    bool on;
+    pin_id result;
+    const char *why;
+} share_tx;
+
+static pin_err share_body(pin_db *db, void *ctx)
+{
+    share_tx *t = ctx;
+    pin_id me = t->v->account_id;
+    int64_t orig = 0;
+    pin_err err = pin_db_i64(db, &orig,
+                             "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND "
+                             PIN_VISIBLE("s"),
+                             "iiii", t->id, me, me, me);
+    if (err) return err;
+    int64_t vis = 0, author = 0;
+    pin_q q;
+    pin_db_query(db, &q, "SELECT visibility, account_id FROM statuses WHERE id = ?", "i", orig);
+    if (pin_q_step(&q)) vis = pin_q_i64(&q, 0), author = pin_q_i64(&q, 1);
+    err = pin_q_end(&q);
+    if (err) return err;
+    int64_t mine = 0;
+    err = pin_db_i64(db, &mine, "SELECT id FROM statuses WHERE reblog_of_id = ? AND account_id = ?",
+                     "ii", orig, me);
+    if (err && err != PIN_ENOTFOUND) return err;
+    if (!t->on) {
+        t->result = orig;
+        if (!mine) return PIN_OK;
+        err = pin_db_exec(db, NULL, "DELETE FROM statuses WHERE id = ?", "i", mine);
+        if (!err)
+            err = pin_db_exec(db, NULL, "UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = ?",
+                              "i", me);
+        if (!err)
+            err = pin_db_exec(db, NULL, "UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = ?",
+                              "i", orig);
+        return err;
+    }
+    if (mine) {
+        t->result = mine;
+        return PIN_OK;
+    }
+    if (vis > PIN_VIS_UNLISTED) {
+        t->why = "Validation failed: Followers-only and direct posts cannot be shared";
+        return PIN_EUNPROCESSABLE;
+    }
+    pin_id id = pin_id_new();
+    int64_t now = pin_now_ms();
+    err = pin_db_exec(db, NULL,
+                      "INSERT INTO statuses (id, account_id, text, visibility, reblog_of_id, app_id,"
+                      " created_at) VALUES (?, ?, '', ?, ?, ?, ?)",
+                      "iiiiIi", id, me, vis, orig, t->v->app_id, now);
+    if (!err)
+        err = pin_db_exec(db, NULL,
+                          "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?"
+                          " WHERE id = ?",
+                          "ii", now, me);
+    if (!err)
+        err = pin_db_exec(db, NULL, "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?",
+                          "i", orig);
+    if (!err) err = pin_notify(db, author, me, "reblog", orig);
+    t->result = id;
+    return err;
+}
+
+pin_err pin_status_reblog(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, bool on,
+                          pin_status *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    share_tx t = {svc, a, v, id, on, 0, NULL};
+    err = pin_db_tx(db, true, share_body, &t);
+    if (err) return err;
+    return pin_status_get(svc, a, v, t.result, out);
+}
+
+typedef struct pin_tx {
+    const pin_viewer *v;
+    pin_id id;
+    bool on;
+} pin_tx;
+
+static pin_err pin_body(pin_db *db, void *ctx)
+{
+    pin_tx *t = ctx;
+    pin_id me = t->v->account_id;
+    int64_t vis = 0;
+    pin_err err = pin_db_i64(db, &vis,
+                             "SELECT visibility FROM statuses WHERE id = ? AND account_id = ? AND"
+                             " reblog_of_id IS NULL",
+                             "ii", t->id, me);
+    if (err) return err;
+    if (!t->on)
+        return pin_db_exec(db, NULL, "DELETE FROM status_pins WHERE account_id = ? AND status_id = ?",
+                           "ii", me, t->id);
+    if (vis == PIN_VIS_DIRECT) return PIN_EUNPROCESSABLE;
+    int64_t pinned = 0;
+    err = pin_db_i64(db, &pinned, "SELECT COUNT(*) FROM status_pins WHERE account_id = ? AND status_id <> ?",
+                     "ii", me, t->id);
+    if (err) return err;
+    if (pinned >= PIN_PINS_MAX) return PIN_EUNPROCESSABLE;
+    return pin_db_exec(db, NULL,
+                       "INSERT INTO status_pins (account_id, status_id, created_at) VALUES (?, ?, ?)"
+                       " ON CONFLICT DO NOTHING",
+                       "iii", me, t->id, pin_now_ms());
+}
+
+pin_err pin_status_pin(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, bool on,
+                       pin_status *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    pin_tx t = {v, id, on};
+    err = pin_db_tx(db, true, pin_body, &t);
+    if (err) return err;
+    return pin_status_get(svc, a, v, id, out);
 }

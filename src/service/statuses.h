@@ -37,6 +37,8 @@ typedef struct pin_status {
     int nmentions;
     const char **tags;        /* names as written */
     int ntags;
+    pin_id reblog_of_id;      /* a reblog: the post it shares */
+    struct pin_status *reblog; /* that post, as the viewer sees it (NULL if hidden) */
 } pin_status;
 
 typedef struct pin_status_in {
@@ -73,6 +75,17 @@ pin_err pin_status_delete(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_i
  * The previous version goes to the history. */
 pin_err pin_status_edit(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
                         const pin_status_in *in, const char **why) PIN_WUR;
+
+/* Shares (reblogs) a public or unlisted post the viewer can see, or undoes
+ * it; sharing twice is one share. *out receives the reblog (on) or the
+ * original (off). PIN_EUNPROCESSABLE for private or direct posts. */
+pin_err pin_status_reblog(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, bool on,
+                          pin_status *out) PIN_WUR;
+/* Pins or unpins one of the viewer's own posts on their profile (at most
+ * PIN_PINS_MAX; PIN_EUNPROCESSABLE beyond, or for a reblog or a direct post). */
+enum { PIN_PINS_MAX = 5 };
+pin_err pin_status_pin(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, bool on,
+                       pin_status *out) PIN_WUR;
 
 typedef struct pin_status_version {
     const char *text, *spoiler_text;

@@ -22,7 +22,7 @@
     NOT_HIDDEN("s.account_id") PAGE("s.id")
 #define PUBLIC                                                                                     \
     "SELECT s.id, s.id FROM statuses s WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND"    \
-    NOT_HIDDEN("s.account_id") PAGE("s.id")
+    " s.reblog_of_id IS NULL AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
 #define TAG                                                                                        \
     "SELECT s.id, s.id FROM statuses s JOIN status_tags st ON st.status_id = s.id JOIN tags t ON"  \
     " t.id = st.tag_id WHERE t.name_key = ? AND s.visibility = 0 AND"                              \
@@ -30,6 +30,9 @@
 #define ACCOUNT                                                                                    \
     "SELECT s.id, s.id FROM statuses s WHERE s.account_id = ? AND (? = 0 OR s.in_reply_to_id IS"   \
     " NULL) AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
+#define PINNED                                                                                     \
+    "SELECT s.id, p.created_at FROM status_pins p JOIN statuses s ON s.id = p.status_id WHERE"      \
+    " p.account_id = ? AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id") PAGE("p.created_at")
 #define FAVS                                                                                       \
     "SELECT s.id, f.id FROM favourites f JOIN statuses s ON s.id = f.status_id WHERE"              \
     " f.account_id = ? AND " PIN_VISIBLE("s") PAGE("f.id")
@@ -39,9 +42,9 @@
 
 #define BOTH(sql, col) {sql " ORDER BY " col " DESC LIMIT ?", sql " ORDER BY " col " ASC LIMIT ?"}
 
-static const char *const sql[6][2] = {
-    BOTH(HOME, "s.id"),    BOTH(PUBLIC, "s.id"), BOTH(TAG, "s.id"),
-    BOTH(ACCOUNT, "s.id"), BOTH(FAVS, "f.id"),   BOTH(MARKS, "f.id"),
+static const char *const sql[7][2] = {
+    BOTH(HOME, "s.id"),    BOTH(PUBLIC, "s.id"), BOTH(TAG, "s.id"),      BOTH(ACCOUNT, "s.id"),
+    BOTH(FAVS, "f.id"),    BOTH(MARKS, "f.id"),  BOTH(PINNED, "p.created_at"),
 };
 
 pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_timeline_q *tq,
@@ -75,6 +78,10 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
     case PIN_TL_ACCOUNT:
         pin_db_query(db, &q, s, "iiiiiiiiiiiii", tq->account, (int64_t)tq->exclude_replies, me, me,
                      me, me, me, me, p->max_id, p->max_id, above, above, lim);
+        break;
+    case PIN_TL_PINNED:
+        pin_db_query(db, &q, s, "iiiiiiiiiiii", tq->account, me, me, me, me, me, me, p->max_id,
+                     p->max_id, above, above, lim);
         break;
     case PIN_TL_FAVOURITES:
     case PIN_TL_BOOKMARKS:

@@ -21,6 +21,7 @@ typedef enum pin_timeline_kind {
     PIN_TL_ACCOUNT,     /* one account's posts the viewer can see */
     PIN_TL_FAVOURITES,  /* the viewer's likes, newest like first */
     PIN_TL_BOOKMARKS,   /* the viewer's bookmarks, newest first */
+    PIN_TL_PINNED,      /* one account's pinned posts the viewer can see, newest pin first */
 } pin_timeline_kind;
 
 typedef struct pin_timeline_q {

@@ -275,6 +275,16 @@ static const migration migrations[] = {
      "CREATE VIRTUAL TABLE status_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');",
      /* PostgreSQL: its own full-text search over the caption. */
      "CREATE INDEX statuses_fts ON statuses USING GIN (to_tsvector('simple', text));"},
+    {5, "reblogs and pinned posts",
+     "ALTER TABLE statuses ADD COLUMN reblog_of_id BIGINT;"
+     "CREATE INDEX statuses_reblog ON statuses(reblog_of_id, account_id);"
+     "CREATE TABLE status_pins ("
+     "  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
+     "  status_id BIGINT NOT NULL REFERENCES statuses(id) ON DELETE CASCADE,"
+     "  created_at BIGINT NOT NULL,"
+     "  PRIMARY KEY (account_id, status_id)"
+     ");",
+     NULL, NULL},
 };
 
 enum { NMIGRATIONS = sizeof(migrations) / sizeof(migrations[0]) };
