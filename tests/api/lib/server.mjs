@@ -257,8 +257,13 @@ export class PinholeServer {
 
   /** Runs `pinhole admin ...` against this server's data dir. */
   admin(...args) {
+    return this.cli(['admin', ...args]);
+  }
+
+  /** Runs any `pinhole` command (e.g. ['audit']) against this server's data. */
+  cli(args) {
     return new Promise((res) => {
-      execFile(BIN, this.cliArgs(['admin', ...args]), { timeout: 60000 }, (err, stdout, stderr) => {
+      execFile(BIN, this.cliArgs(args), { timeout: 60000 }, (err, stdout, stderr) => {
         res({ code: err ? (err.code ?? 1) : 0, stdout, stderr });
       });
     });
