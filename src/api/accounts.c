@@ -202,18 +202,19 @@ static void sign_up_form(api_ctx *c, int status, const pin_field_errors *fe, con
         }
         pin_buf_puts(&b, "</ul>");
     }
-    pin_buf_printf(&b,
-                   "<form method=\"post\" action=\"/auth/sign_up\">"
-                   "<label>Username<input name=\"username\" autocomplete=\"username\" required "
-                   "maxlength=\"30\" value=\"%s\"></label>"
-                   "<label>E-mail<input name=\"email\" type=\"email\" autocomplete=\"email\" "
-                   "required value=\"%s\"></label>"
-                   "<label>Password<input name=\"password\" type=\"password\" "
-                   "autocomplete=\"new-password\" required minlength=\"8\" maxlength=\"128\"></label>"
-                   "<label class=\"check\"><input name=\"agreement\" type=\"checkbox\" "
-                   "value=\"true\" required> I agree to the server rules</label>",
-                   pin_html_escaped(c->a, username ? username : ""),
-                   pin_html_escaped(c->a, email ? email : ""));
+    pin_buf_printf(
+        &b,
+        "<form method=\"post\" action=\"/auth/sign_up\">"
+        "<label>Username<input name=\"username\" autocomplete=\"username\" required "
+        "maxlength=\"30\" value=\"%s\"></label>"
+        "<label>E-mail<input name=\"email\" type=\"email\" autocomplete=\"email\" "
+        "required value=\"%s\"></label>"
+        "<label>Password<input name=\"password\" type=\"password\" "
+        "autocomplete=\"new-password\" required minlength=\"8\" maxlength=\"128\"></label>"
+        "<label class=\"check\"><input name=\"agreement\" type=\"checkbox\" "
+        "value=\"true\" required> I agree to the server rules</label>",
+        pin_html_escaped(c->a, username ? username : ""),
+        pin_html_escaped(c->a, email ? email : ""));
     if (c->api->cfg->registrations == PIN_REG_APPROVAL)
         pin_buf_puts(&b, "<label>Why do you want to join?<textarea name=\"reason\" "
                          "maxlength=\"500\"></textarea></label>");

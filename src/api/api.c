@@ -9,7 +9,10 @@
 #include "core/log.h"
 #include "service/oauth.h"
 
-#define ROUTE(m, p, fn, auth, scope, flags) {{m, p}, fn, auth, scope, flags}
+#define ROUTE(m, p, fn, auth, scope, flags)                                                        \
+    {                                                                                              \
+        {m, p}, fn, auth, scope, flags                                                             \
+    }
 #define S(x) PIN_SCOPE_##x
 
 static const api_route routes[] = {
@@ -21,17 +24,21 @@ static const api_route routes[] = {
     ROUTE("GET", "/api/v1/instance", h_instance_v1, AUTH_NONE, S(NONE), 0),
     ROUTE("GET", "/api/v2/instance", h_instance_v2, AUTH_NONE, S(NONE), 0),
     ROUTE("POST", "/api/v1/apps", h_apps_create, AUTH_NONE, S(NONE), 0),
-    ROUTE("GET", "/api/v1/apps/verify_credentials", h_apps_verify, AUTH_APP, S(NONE), F_ALLOW_PENDING),
+    ROUTE("GET", "/api/v1/apps/verify_credentials", h_apps_verify, AUTH_APP, S(NONE),
+          F_ALLOW_PENDING),
     ROUTE("GET", "/oauth/authorize", h_oauth_authorize_get, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("POST", "/oauth/authorize", h_oauth_authorize_post, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("POST", "/oauth/token", h_oauth_token, AUTH_NONE, S(NONE), 0),
     ROUTE("POST", "/oauth/revoke", h_oauth_revoke, AUTH_NONE, S(NONE), 0),
-    ROUTE("GET", "/.well-known/oauth-authorization-server", h_oauth_metadata, AUTH_NONE, S(NONE), 0),
+    ROUTE("GET", "/.well-known/oauth-authorization-server", h_oauth_metadata, AUTH_NONE, S(NONE),
+          0),
     ROUTE("GET", "/auth/sign_up", h_sign_up_get, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("POST", "/auth/sign_up", h_sign_up_post, AUTH_NONE, S(NONE), F_HTML),
     ROUTE("POST", "/api/v1/accounts", h_accounts_create, AUTH_APP, S(WRITE_ACCOUNTS), 0),
-    ROUTE("GET", "/api/v1/accounts/verify_credentials", h_accounts_verify, AUTH_USER, S(PROFILE), F_ALLOW_PENDING),
-    ROUTE("PATCH", "/api/v1/accounts/update_credentials", h_accounts_update, AUTH_USER, S(WRITE_ACCOUNTS), F_UPLOAD),
+    ROUTE("GET", "/api/v1/accounts/verify_credentials", h_accounts_verify, AUTH_USER, S(PROFILE),
+          F_ALLOW_PENDING),
+    ROUTE("PATCH", "/api/v1/accounts/update_credentials", h_accounts_update, AUTH_USER,
+          S(WRITE_ACCOUNTS), F_UPLOAD),
     ROUTE("GET", "/api/v1/accounts/lookup", h_accounts_lookup, AUTH_NONE, S(NONE), 0),
     ROUTE("GET", "/api/v1/accounts/relationships", h_relationships, AUTH_USER, S(READ_FOLLOWS), 0),
     ROUTE("GET", "/api/v1/accounts/:id", h_accounts_get, AUTH_NONE, S(NONE), 0),
@@ -39,7 +46,8 @@ static const api_route routes[] = {
     ROUTE("GET", "/api/v1/accounts/:id/following", h_following, AUTH_NONE, S(READ_ACCOUNTS), 0),
     ROUTE("POST", "/api/v1/accounts/:id/follow", h_follow, AUTH_USER, S(WRITE_FOLLOWS), 0),
     ROUTE("POST", "/api/v1/accounts/:id/unfollow", h_unfollow, AUTH_USER, S(WRITE_FOLLOWS), 0),
-    ROUTE("POST", "/api/v1/accounts/:id/remove_from_followers", h_remove_follower, AUTH_USER, S(WRITE_FOLLOWS), 0),
+    ROUTE("POST", "/api/v1/accounts/:id/remove_from_followers", h_remove_follower, AUTH_USER,
+          S(WRITE_FOLLOWS), 0),
     ROUTE("POST", "/api/v1/accounts/:id/block", h_block, AUTH_USER, S(WRITE_BLOCKS), 0),
     ROUTE("POST", "/api/v1/accounts/:id/unblock", h_unblock, AUTH_USER, S(WRITE_BLOCKS), 0),
     ROUTE("POST", "/api/v1/accounts/:id/mute", h_mute, AUTH_USER, S(WRITE_MUTES), 0),
@@ -47,9 +55,12 @@ static const api_route routes[] = {
     ROUTE("GET", "/api/v1/blocks", h_blocks, AUTH_USER, S(READ_BLOCKS), 0),
     ROUTE("GET", "/api/v1/mutes", h_mutes, AUTH_USER, S(READ_MUTES), 0),
     ROUTE("GET", "/api/v1/follow_requests", h_follow_requests, AUTH_USER, S(READ_FOLLOWS), 0),
-    ROUTE("POST", "/api/v1/follow_requests/:id/authorize", h_request_authorize, AUTH_USER, S(WRITE_FOLLOWS), 0),
-    ROUTE("POST", "/api/v1/follow_requests/:id/reject", h_request_reject, AUTH_USER, S(WRITE_FOLLOWS), 0),
-    ROUTE("GET", "/api/v1/pinhole/followers/history", h_followers_history, AUTH_USER, S(READ_ACCOUNTS), 0),
+    ROUTE("POST", "/api/v1/follow_requests/:id/authorize", h_request_authorize, AUTH_USER,
+          S(WRITE_FOLLOWS), 0),
+    ROUTE("POST", "/api/v1/follow_requests/:id/reject", h_request_reject, AUTH_USER,
+          S(WRITE_FOLLOWS), 0),
+    ROUTE("GET", "/api/v1/pinhole/followers/history", h_followers_history, AUTH_USER,
+          S(READ_ACCOUNTS), 0),
     ROUTE("POST", "/api/v1/media", h_media_create, AUTH_USER, S(WRITE_MEDIA), F_UPLOAD),
     ROUTE("POST", "/api/v2/media", h_media_create, AUTH_USER, S(WRITE_MEDIA), F_UPLOAD),
     ROUTE("GET", "/api/v1/media/:id", h_media_get, AUTH_USER, S(WRITE_MEDIA), 0),
@@ -60,29 +71,38 @@ static const api_route routes[] = {
     ROUTE("GET", "/api/v1/statuses/:id", h_statuses_get, AUTH_NONE, S(READ_STATUSES), 0),
     ROUTE("PUT", "/api/v1/statuses/:id", h_statuses_edit, AUTH_USER, S(WRITE_STATUSES), 0),
     ROUTE("DELETE", "/api/v1/statuses/:id", h_statuses_delete, AUTH_USER, S(WRITE_STATUSES), 0),
-    ROUTE("GET", "/api/v1/statuses/:id/history", h_statuses_history, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("GET", "/api/v1/statuses/:id/history", h_statuses_history, AUTH_NONE, S(READ_STATUSES),
+          0),
     ROUTE("GET", "/api/v1/statuses/:id/source", h_statuses_source, AUTH_USER, S(READ_STATUSES), 0),
     ROUTE("GET", "/api/v1/statuses/:id/context", h_context, AUTH_NONE, S(READ_STATUSES), 0),
-    ROUTE("GET", "/api/v1/statuses/:id/favourited_by", h_favourited_by, AUTH_NONE, S(READ_ACCOUNTS), 0),
+    ROUTE("GET", "/api/v1/statuses/:id/favourited_by", h_favourited_by, AUTH_NONE, S(READ_ACCOUNTS),
+          0),
     ROUTE("POST", "/api/v1/statuses/:id/favourite", h_favourite, AUTH_USER, S(WRITE_FAVOURITES), 0),
-    ROUTE("POST", "/api/v1/statuses/:id/unfavourite", h_unfavourite, AUTH_USER, S(WRITE_FAVOURITES), 0),
+    ROUTE("POST", "/api/v1/statuses/:id/unfavourite", h_unfavourite, AUTH_USER, S(WRITE_FAVOURITES),
+          0),
     ROUTE("POST", "/api/v1/statuses/:id/bookmark", h_bookmark, AUTH_USER, S(WRITE_BOOKMARKS), 0),
     ROUTE("POST", "/api/v1/statuses/:id/reblog", h_reblog, AUTH_USER, S(WRITE_STATUSES), 0),
     ROUTE("POST", "/api/v1/statuses/:id/unreblog", h_unreblog, AUTH_USER, S(WRITE_STATUSES), 0),
     ROUTE("POST", "/api/v1/statuses/:id/pin", h_pin, AUTH_USER, S(WRITE_ACCOUNTS), 0),
     ROUTE("POST", "/api/v1/statuses/:id/unpin", h_unpin, AUTH_USER, S(WRITE_ACCOUNTS), 0),
-    ROUTE("POST", "/api/v1/statuses/:id/unbookmark", h_unbookmark, AUTH_USER, S(WRITE_BOOKMARKS), 0),
+    ROUTE("POST", "/api/v1/statuses/:id/unbookmark", h_unbookmark, AUTH_USER, S(WRITE_BOOKMARKS),
+          0),
     ROUTE("GET", "/api/v1/timelines/home", h_timeline_home, AUTH_USER, S(READ_STATUSES), 0),
     ROUTE("GET", "/api/v1/timelines/public", h_timeline_public, AUTH_NONE, S(READ_STATUSES), 0),
     ROUTE("GET", "/api/v1/timelines/tag/:tag", h_timeline_tag, AUTH_NONE, S(READ_STATUSES), 0),
-    ROUTE("GET", "/api/v1/accounts/:id/statuses", h_account_statuses, AUTH_NONE, S(READ_STATUSES), 0),
+    ROUTE("GET", "/api/v1/accounts/:id/statuses", h_account_statuses, AUTH_NONE, S(READ_STATUSES),
+          0),
     ROUTE("GET", "/api/v1/favourites", h_favourites, AUTH_USER, S(READ_FAVOURITES), 0),
     ROUTE("GET", "/api/v1/bookmarks", h_bookmarks, AUTH_USER, S(READ_BOOKMARKS), 0),
     ROUTE("GET", "/api/v1/notifications", h_notifications, AUTH_USER, S(READ_NOTIFICATIONS), 0),
-    ROUTE("GET", "/api/v1/notifications/unread_count", h_notifications_unread, AUTH_USER, S(READ_NOTIFICATIONS), 0),
-    ROUTE("POST", "/api/v1/notifications/clear", h_notifications_clear, AUTH_USER, S(WRITE_NOTIFICATIONS), 0),
-    ROUTE("GET", "/api/v1/notifications/:id", h_notification_get, AUTH_USER, S(READ_NOTIFICATIONS), 0),
-    ROUTE("POST", "/api/v1/notifications/:id/dismiss", h_notification_dismiss, AUTH_USER, S(WRITE_NOTIFICATIONS), 0),
+    ROUTE("GET", "/api/v1/notifications/unread_count", h_notifications_unread, AUTH_USER,
+          S(READ_NOTIFICATIONS), 0),
+    ROUTE("POST", "/api/v1/notifications/clear", h_notifications_clear, AUTH_USER,
+          S(WRITE_NOTIFICATIONS), 0),
+    ROUTE("GET", "/api/v1/notifications/:id", h_notification_get, AUTH_USER, S(READ_NOTIFICATIONS),
+          0),
+    ROUTE("POST", "/api/v1/notifications/:id/dismiss", h_notification_dismiss, AUTH_USER,
+          S(WRITE_NOTIFICATIONS), 0),
     ROUTE("POST", "/api/v1/markers", h_markers_post, AUTH_USER, S(WRITE_STATUSES), 0),
     ROUTE("GET", "/api/v1/tags/:name", h_tag_get, AUTH_NONE, S(READ_STATUSES), 0),
     ROUTE("POST", "/api/v1/tags/:name/follow", h_tag_follow, AUTH_USER, S(WRITE_FOLLOWS), 0),
@@ -98,9 +118,11 @@ enum { NROUTES = sizeof(routes) / sizeof(routes[0]) };
 
 /* Browser routes the web app handles itself (/@alice, /p/123, /explore...):
  * any GET outside the API's own prefixes gets the app's page. */
-static const api_route app_route = ROUTE("GET", "(web app)", api_app_shell, AUTH_NONE, S(NONE), F_HTML);
-static const char *const api_prefixes[] = {"/api/", "/oauth/", "/media/", "/assets/", "/app/",
-                                           "/.well-known/", "/auth/", "/healthz", "/readyz"};
+static const api_route app_route =
+    ROUTE("GET", "(web app)", api_app_shell, AUTH_NONE, S(NONE), F_HTML);
+static const char *const api_prefixes[] = {"/api/",    "/oauth/",  "/media/",
+                                           "/assets/", "/app/",    "/.well-known/",
+                                           "/auth/",   "/healthz", "/readyz"};
 
 static bool browser_route(const pin_req *req)
 {
@@ -164,7 +186,8 @@ static void flatten(pin_arena *a, pin_param ***tail, const char *prefix, json_t 
         json_t *x;
         json_object_foreach(v, k, x)
         {
-            const char *key = prefix ? pin_arena_printf(a, "%s[%s]", prefix, k) : pin_arena_strdup(a, k);
+            const char *key =
+                prefix ? pin_arena_printf(a, "%s[%s]", prefix, k) : pin_arena_strdup(a, k);
             flatten(a, tail, key, x);
         }
     } else if (json_is_array(v)) {
@@ -211,8 +234,10 @@ static pin_err parse_params(api_ctx *c)
         flatten(c->a, &tail, NULL, doc);
         json_decref(doc);
     }
-    for (pin_param *p = r->form; p; p = p->next) add_param(c->a, &tail, p->key, p->value);
-    for (pin_param *p = r->query; p; p = p->next) add_param(c->a, &tail, p->key, p->value);
+    for (pin_param *p = r->form; p; p = p->next)
+        add_param(c->a, &tail, p->key, p->value);
+    for (pin_param *p = r->query; p; p = p->next)
+        add_param(c->a, &tail, p->key, p->value);
     c->params = head;
     return PIN_OK;
 }
@@ -238,8 +263,8 @@ int api_param_all(api_ctx *c, const char *key, const char **out, int max)
     size_t kl = strlen(key);
     int n = 0;
     for (pin_param *p = c->params; p; p = p->next) {
-        bool same = !strcmp(p->key, key) ||
-                    (!strncmp(p->key, key, kl) && !strcmp(p->key + kl, "[]"));
+        bool same =
+            !strcmp(p->key, key) || (!strncmp(p->key, key, kl) && !strcmp(p->key + kl, "[]"));
         if (!same) continue;
         if (n < max) out[n] = p->value;
         n++;
@@ -292,17 +317,19 @@ void api_field_errors(api_ctx *c, const pin_field_errors *fe)
         const pin_field_error *e = &fe->items[i];
         if (i) pin_buf_puts(&msg, ", ");
         /* "Username is already taken" */
-        char first = e->field[0] >= 'a' && e->field[0] <= 'z' ? (char)(e->field[0] - 32) : e->field[0];
+        char first =
+            e->field[0] >= 'a' && e->field[0] <= 'z' ? (char)(e->field[0] - 32) : e->field[0];
         pin_buf_putc(&msg, first);
-        for (const char *p = e->field + 1; *p; p++) pin_buf_putc(&msg, *p == '_' ? ' ' : *p);
+        for (const char *p = e->field + 1; *p; p++)
+            pin_buf_putc(&msg, *p == '_' ? ' ' : *p);
         pin_buf_printf(&msg, " %s", e->description);
         json_t *list = json_object_get(details, e->field);
         if (!list) {
             list = json_array();
             json_object_set_new(details, e->field, list);
         }
-        json_array_append_new(list, json_pack("{s:s,s:s}", "error", e->code, "description",
-                                              e->description));
+        json_array_append_new(
+            list, json_pack("{s:s,s:s}", "error", e->code, "description", e->description));
     }
     api_json(c, 422, json_pack("{s:s,s:o}", "error", msg.data, "details", details));
 }
@@ -377,7 +404,8 @@ static bool authenticate(api_ctx *c, const api_route *rt)
         return false;
     }
     const char *tok = h + 7;
-    while (*tok == ' ') tok++;
+    while (*tok == ' ')
+        tok++;
     pin_err err = pin_token_authenticate(c->svc, c->a, tok, &c->viewer);
     if (err) {
         error_for(c, rt, err, err == PIN_EAUTH ? "The access token is invalid" : NULL);

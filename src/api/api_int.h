@@ -16,26 +16,26 @@
 struct pin_api {
     pin_svc *svc;
     const pin_config *cfg;
-    pthread_mutex_t cache_lock;  /* guards the instance cache below */
+    pthread_mutex_t cache_lock; /* guards the instance cache below */
     int64_t cache_at_ms;
-    char *cache_v1, *cache_v2;   /* rendered instance documents (heap, owned here) */
+    char *cache_v1, *cache_v2; /* rendered instance documents (heap, owned here) */
     size_t cache_v1_len, cache_v2_len;
-    pin_pool *pool;              /* photo processing workers (owned) */
+    pin_pool *pool; /* photo processing workers (owned) */
 };
 
 /* How a route authenticates. */
 enum {
-    AUTH_NONE = 0,      /* no token needed; a token, if sent, is still checked */
-    AUTH_APP = 1,       /* any valid token, app or user */
-    AUTH_USER = 2,      /* a signed-in person's token */
+    AUTH_NONE = 0, /* no token needed; a token, if sent, is still checked */
+    AUTH_APP = 1,  /* any valid token, app or user */
+    AUTH_USER = 2, /* a signed-in person's token */
 };
 
 /* Route flags. */
 enum {
-    F_HTML = 1 << 0,            /* a page: errors render as HTML, not JSON */
-    F_ALLOW_PENDING = 1 << 1,   /* usable by accounts awaiting approval or suspended */
-    F_UPLOAD = 1 << 2,          /* multipart files stream to disk; body up to media_max_bytes */
-    F_OWN_TX = 1 << 3,          /* a GET that manages its own transactions (a write probe) */
+    F_HTML = 1 << 0,          /* a page: errors render as HTML, not JSON */
+    F_ALLOW_PENDING = 1 << 1, /* usable by accounts awaiting approval or suspended */
+    F_UPLOAD = 1 << 2,        /* multipart files stream to disk; body up to media_max_bytes */
+    F_OWN_TX = 1 << 3,        /* a GET that manages its own transactions (a write probe) */
 };
 
 typedef struct api_ctx {
@@ -44,8 +44,8 @@ typedef struct api_ctx {
     pin_req *req;
     pin_arena *a;
     pin_viewer viewer;
-    pin_param *caps;     /* captured path segments */
-    pin_param *params;   /* body (JSON flattened, or form) then query */
+    pin_param *caps;                        /* captured path segments */
+    pin_param *params;                      /* body (JSON flattened, or form) then query */
     void (*deferred_fn)(struct api_ctx *c); /* set by api_defer */
 } api_ctx;
 

@@ -9,12 +9,13 @@ json_t *api_tag_json(api_ctx *c, const pin_tag *t)
 {
     json_t *history = json_array();
     for (int i = 0; i < PIN_TREND_DAYS; i++)
-        json_array_append_new(history,
-                              json_pack("{s:s,s:s,s:s}", "day",
-                                        pin_arena_printf(c->a, "%lld", (long long)(t->history[i].day_ms / 1000)),
-                                        "uses", pin_arena_printf(c->a, "%lld", (long long)t->history[i].uses),
-                                        "accounts",
-                                        pin_arena_printf(c->a, "%lld", (long long)t->history[i].accounts)));
+        json_array_append_new(
+            history,
+            json_pack("{s:s,s:s,s:s}", "day",
+                      pin_arena_printf(c->a, "%lld", (long long)(t->history[i].day_ms / 1000)),
+                      "uses", pin_arena_printf(c->a, "%lld", (long long)t->history[i].uses),
+                      "accounts",
+                      pin_arena_printf(c->a, "%lld", (long long)t->history[i].accounts)));
     return json_pack("{s:s,s:s,s:o,s:b}", "name", t->key, "url",
                      pin_arena_printf(c->a, "%s/tags/%s", c->api->cfg->base_url, t->key), "history",
                      history, "following", t->following);
@@ -46,26 +47,36 @@ static void tag_follow(api_ctx *c, bool on)
     pin_tag t;
     pin_err err = pin_tag_follow(c->svc, c->a, &c->viewer, api_cap(c, "name"), on, &t);
     if (err) {
-        api_error(c, err, err == PIN_EUNPROCESSABLE ? "Validation failed: Name is not a valid hashtag" : NULL);
+        api_error(c, err,
+                  err == PIN_EUNPROCESSABLE ? "Validation failed: Name is not a valid hashtag"
+                                            : NULL);
         return;
     }
     api_json(c, 200, api_tag_json(c, &t));
 }
 
-void h_tag_follow(api_ctx *c) { tag_follow(c, true); }
-void h_tag_unfollow(api_ctx *c) { tag_follow(c, false); }
+void h_tag_follow(api_ctx *c)
+{
+    tag_follow(c, true);
+}
+void h_tag_unfollow(api_ctx *c)
+{
+    tag_follow(c, false);
+}
 
 void h_followed_tags(api_ctx *c)
 {
     pin_tag *tags;
     int n = 0;
-    pin_err err = pin_followed_tags(c->svc, c->a, &c->viewer, int_param(c, "limit", 100, 1, 200), &tags, &n);
+    pin_err err =
+        pin_followed_tags(c->svc, c->a, &c->viewer, int_param(c, "limit", 100, 1, 200), &tags, &n);
     if (err) {
         api_error(c, err, NULL);
         return;
     }
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++) json_array_append_new(arr, api_tag_json(c, &tags[i]));
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, api_tag_json(c, &tags[i]));
     api_json(c, 200, arr);
 }
 
@@ -80,7 +91,8 @@ void h_trends_tags(api_ctx *c)
         return;
     }
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++) json_array_append_new(arr, api_tag_json(c, &tags[i]));
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, api_tag_json(c, &tags[i]));
     api_json(c, 200, arr);
 }
 
@@ -111,12 +123,14 @@ void h_search(api_ctx *c)
         return;
     }
     pin_search_result r;
-    pin_err err = pin_search(c->svc, c->a, &c->viewer, q, api_param(c, "type"),
-                             int_param(c, "limit", 20, 1, 40), int_param(c, "offset", 0, 0, 10000), &r);
+    pin_err err =
+        pin_search(c->svc, c->a, &c->viewer, q, api_param(c, "type"),
+                   int_param(c, "limit", 20, 1, 40), int_param(c, "offset", 0, 0, 10000), &r);
     if (err) {
-        api_error(c, err, err == PIN_EINVAL ? "Invalid search: q must be text of at most 500 bytes and "
-                                              "type accounts, hashtags or statuses"
-                                            : NULL);
+        api_error(c, err,
+                  err == PIN_EINVAL ? "Invalid search: q must be text of at most 500 bytes and "
+                                      "type accounts, hashtags or statuses"
+                                    : NULL);
         return;
     }
     json_t *accounts = json_array(), *tags = json_array(), *statuses = json_array();
@@ -125,11 +139,14 @@ void h_search(api_ctx *c)
         if (pin_account_get(c->svc, c->a, r.accounts[i], false, &acc) == PIN_OK)
             json_array_append_new(accounts, api_account_json(c, &acc));
     }
-    for (int i = 0; i < r.ntags; i++) json_array_append_new(tags, api_tag_json(c, &r.tags[i]));
+    for (int i = 0; i < r.ntags; i++)
+        json_array_append_new(tags, api_tag_json(c, &r.tags[i]));
     for (int i = 0; i < r.nstatuses; i++) {
         pin_status s;
         if (pin_status_get(c->svc, c->a, &c->viewer, r.statuses[i], &s) == PIN_OK)
             json_array_append_new(statuses, api_status_json(c, &s));
     }
-    api_json(c, 200, json_pack("{s:o,s:o,s:o}", "accounts", accounts, "hashtags", tags, "statuses", statuses));
+    api_json(
+        c, 200,
+        json_pack("{s:o,s:o,s:o}", "accounts", accounts, "hashtags", tags, "statuses", statuses));
 }

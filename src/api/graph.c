@@ -16,8 +16,17 @@ static json_t *relationship_json(api_ctx *c, const pin_relationship *r)
                      r->requested_by, "domain_blocking", 0, "endorsed", 0, "note", "");
 }
 
-typedef enum { G_FOLLOW, G_UNFOLLOW, G_BLOCK, G_UNBLOCK, G_MUTE, G_UNMUTE, G_REMOVE,
-               G_AUTHORIZE, G_REJECT } graph_op;
+typedef enum {
+    G_FOLLOW,
+    G_UNFOLLOW,
+    G_BLOCK,
+    G_UNBLOCK,
+    G_MUTE,
+    G_UNMUTE,
+    G_REMOVE,
+    G_AUTHORIZE,
+    G_REJECT
+} graph_op;
 
 static void graph_action(api_ctx *c, graph_op op)
 {
@@ -29,15 +38,33 @@ static void graph_action(api_ctx *c, graph_op op)
     pin_relationship r;
     pin_err err;
     switch (op) {
-    case G_FOLLOW: err = pin_follow(c->svc, &c->viewer, id, &r); break;
-    case G_UNFOLLOW: err = pin_unfollow(c->svc, &c->viewer, id, &r); break;
-    case G_BLOCK: err = pin_block(c->svc, &c->viewer, id, &r); break;
-    case G_UNBLOCK: err = pin_unblock(c->svc, &c->viewer, id, &r); break;
-    case G_MUTE: err = pin_mute(c->svc, &c->viewer, id, api_param_bool(c, "notifications") != 0, &r); break;
-    case G_UNMUTE: err = pin_unmute(c->svc, &c->viewer, id, &r); break;
-    case G_REMOVE: err = pin_remove_follower(c->svc, &c->viewer, id, &r); break;
-    case G_AUTHORIZE: err = pin_follow_request_answer(c->svc, &c->viewer, id, true, &r); break;
-    default: err = pin_follow_request_answer(c->svc, &c->viewer, id, false, &r); break;
+    case G_FOLLOW:
+        err = pin_follow(c->svc, &c->viewer, id, &r);
+        break;
+    case G_UNFOLLOW:
+        err = pin_unfollow(c->svc, &c->viewer, id, &r);
+        break;
+    case G_BLOCK:
+        err = pin_block(c->svc, &c->viewer, id, &r);
+        break;
+    case G_UNBLOCK:
+        err = pin_unblock(c->svc, &c->viewer, id, &r);
+        break;
+    case G_MUTE:
+        err = pin_mute(c->svc, &c->viewer, id, api_param_bool(c, "notifications") != 0, &r);
+        break;
+    case G_UNMUTE:
+        err = pin_unmute(c->svc, &c->viewer, id, &r);
+        break;
+    case G_REMOVE:
+        err = pin_remove_follower(c->svc, &c->viewer, id, &r);
+        break;
+    case G_AUTHORIZE:
+        err = pin_follow_request_answer(c->svc, &c->viewer, id, true, &r);
+        break;
+    default:
+        err = pin_follow_request_answer(c->svc, &c->viewer, id, false, &r);
+        break;
     }
     if (err) {
         api_error(c, err,
@@ -49,15 +76,42 @@ static void graph_action(api_ctx *c, graph_op op)
     api_json(c, 200, relationship_json(c, &r));
 }
 
-void h_follow(api_ctx *c) { graph_action(c, G_FOLLOW); }
-void h_unfollow(api_ctx *c) { graph_action(c, G_UNFOLLOW); }
-void h_block(api_ctx *c) { graph_action(c, G_BLOCK); }
-void h_unblock(api_ctx *c) { graph_action(c, G_UNBLOCK); }
-void h_mute(api_ctx *c) { graph_action(c, G_MUTE); }
-void h_unmute(api_ctx *c) { graph_action(c, G_UNMUTE); }
-void h_remove_follower(api_ctx *c) { graph_action(c, G_REMOVE); }
-void h_request_authorize(api_ctx *c) { graph_action(c, G_AUTHORIZE); }
-void h_request_reject(api_ctx *c) { graph_action(c, G_REJECT); }
+void h_follow(api_ctx *c)
+{
+    graph_action(c, G_FOLLOW);
+}
+void h_unfollow(api_ctx *c)
+{
+    graph_action(c, G_UNFOLLOW);
+}
+void h_block(api_ctx *c)
+{
+    graph_action(c, G_BLOCK);
+}
+void h_unblock(api_ctx *c)
+{
+    graph_action(c, G_UNBLOCK);
+}
+void h_mute(api_ctx *c)
+{
+    graph_action(c, G_MUTE);
+}
+void h_unmute(api_ctx *c)
+{
+    graph_action(c, G_UNMUTE);
+}
+void h_remove_follower(api_ctx *c)
+{
+    graph_action(c, G_REMOVE);
+}
+void h_request_authorize(api_ctx *c)
+{
+    graph_action(c, G_AUTHORIZE);
+}
+void h_request_reject(api_ctx *c)
+{
+    graph_action(c, G_REJECT);
+}
 
 void h_relationships(api_ctx *c)
 {
@@ -119,8 +173,11 @@ void api_link_header(api_ctx *c, pin_id newest, pin_id oldest, int n, int limit)
     const char *base = c->api->cfg->base_url, *path = c->req->path;
     pin_buf b;
     pin_buf_init(&b, c->a);
-    if (n >= limit) pin_buf_printf(&b, "<%s%s?limit=%d&max_id=%lld>; rel=\"next\", ", base, path, limit, (long long)oldest);
-    pin_buf_printf(&b, "<%s%s?limit=%d&min_id=%lld>; rel=\"prev\"", base, path, limit, (long long)newest);
+    if (n >= limit)
+        pin_buf_printf(&b, "<%s%s?limit=%d&max_id=%lld>; rel=\"next\", ", base, path, limit,
+                       (long long)oldest);
+    pin_buf_printf(&b, "<%s%s?limit=%d&min_id=%lld>; rel=\"prev\"", base, path, limit,
+                   (long long)newest);
     pin_resp_header(c->req, "Link", b.data);
 }
 
@@ -148,7 +205,8 @@ static void account_list(api_ctx *c, pin_list_kind kind, pin_id owner)
 static bool owner_id(api_ctx *c, pin_id *id)
 {
     pin_account acc;
-    if (pin_id_parse(api_cap(c, "id"), id) && pin_account_get(c->svc, c->a, *id, false, &acc) == PIN_OK)
+    if (pin_id_parse(api_cap(c, "id"), id) &&
+        pin_account_get(c->svc, c->a, *id, false, &acc) == PIN_OK)
         return true;
     api_error(c, PIN_ENOTFOUND, NULL);
     return false;
@@ -166,9 +224,18 @@ void h_following(api_ctx *c)
     if (owner_id(c, &id)) account_list(c, PIN_LIST_FOLLOWING, id);
 }
 
-void h_blocks(api_ctx *c) { account_list(c, PIN_LIST_BLOCKS, 0); }
-void h_mutes(api_ctx *c) { account_list(c, PIN_LIST_MUTES, 0); }
-void h_follow_requests(api_ctx *c) { account_list(c, PIN_LIST_REQUESTS, 0); }
+void h_blocks(api_ctx *c)
+{
+    account_list(c, PIN_LIST_BLOCKS, 0);
+}
+void h_mutes(api_ctx *c)
+{
+    account_list(c, PIN_LIST_MUTES, 0);
+}
+void h_follow_requests(api_ctx *c)
+{
+    account_list(c, PIN_LIST_REQUESTS, 0);
+}
 
 /* GET /api/v1/pinhole/followers/history?days=N: the follower ledger. */
 void h_followers_history(api_ctx *c)
@@ -196,13 +263,16 @@ void h_followers_history(api_ctx *c)
     for (int i = 0; i < days; i++) {
         json_t *causes = json_object();
         for (int k = 0; k < 8; k++) {
-            if (rows[i].by_cause[k]) json_object_set_new(causes, pin_ledger_causes[k], json_integer(rows[i].by_cause[k]));
+            if (rows[i].by_cause[k])
+                json_object_set_new(causes, pin_ledger_causes[k],
+                                    json_integer(rows[i].by_cause[k]));
         }
-        json_array_append_new(daily, json_pack("{s:s,s:I,s:I,s:I,s:o}", "date",
-                                               pin_arena_strndup(c->a, api_iso_time(c->a, rows[i].day_ms), 10),
-                                               "followers", (json_int_t)rows[i].followers, "gained",
-                                               (json_int_t)rows[i].gained, "lost",
-                                               (json_int_t)rows[i].lost, "by_cause", causes));
+        json_array_append_new(
+            daily,
+            json_pack("{s:s,s:I,s:I,s:I,s:o}", "date",
+                      pin_arena_strndup(c->a, api_iso_time(c->a, rows[i].day_ms), 10), "followers",
+                      (json_int_t)rows[i].followers, "gained", (json_int_t)rows[i].gained, "lost",
+                      (json_int_t)rows[i].lost, "by_cause", causes));
     }
     for (int i = 0; i < nev; i++) {
         pin_account acc;

@@ -25,11 +25,11 @@ static json_t *statuses_conf(const pin_config *cfg)
 
 static json_t *media_conf(const pin_config *cfg)
 {
-    return json_pack("{s:[s,s,s,s,s,s],s:I,s:I,s:i,s:i,s:i}", "supported_mime_types",
-                     "image/jpeg", "image/png", "image/webp", "image/gif", "image/heic",
-                     "image/avif", "image_size_limit", (json_int_t)cfg->media_max_bytes,
-                     "image_matrix_limit", (json_int_t)cfg->media_max_pixels, "video_size_limit",
-                     0, "video_frame_rate_limit", 0, "video_matrix_limit", 0);
+    return json_pack("{s:[s,s,s,s,s,s],s:I,s:I,s:i,s:i,s:i}", "supported_mime_types", "image/jpeg",
+                     "image/png", "image/webp", "image/gif", "image/heic", "image/avif",
+                     "image_size_limit", (json_int_t)cfg->media_max_bytes, "image_matrix_limit",
+                     (json_int_t)cfg->media_max_pixels, "video_size_limit", 0,
+                     "video_frame_rate_limit", 0, "video_matrix_limit", 0);
 }
 
 static char *render_v1(api_ctx *c, const pin_instance_stats *st)
@@ -42,13 +42,12 @@ static char *render_v1(api_ctx *c, const pin_instance_stats *st)
         "uri", host_of(base), "title", cfg->title, "short_description", cfg->description,
         "description", cfg->description, "email", cfg->contact_email, "version", MASTODON_COMPAT,
         "urls", "streaming_api", "", "stats", "user_count", (json_int_t)st->user_count,
-        "status_count", (json_int_t)st->status_count, "domain_count",
-        (json_int_t)st->domain_count, "thumbnail",
-        pin_arena_printf(c->a, "%s/assets/thumbnail.png", base), "languages", "en",
+        "status_count", (json_int_t)st->status_count, "domain_count", (json_int_t)st->domain_count,
+        "thumbnail", pin_arena_printf(c->a, "%s/assets/thumbnail.png", base), "languages", "en",
         "registrations", cfg->registrations != PIN_REG_CLOSED, "approval_required",
-        cfg->registrations == PIN_REG_APPROVAL, "invites_enabled", 0, "configuration",
-        "statuses", statuses_conf(cfg), "media_attachments", media_conf(cfg), "accounts",
-        "max_featured_tags", 0, "contact_account", "rules");
+        cfg->registrations == PIN_REG_APPROVAL, "invites_enabled", 0, "configuration", "statuses",
+        statuses_conf(cfg), "media_attachments", media_conf(cfg), "accounts", "max_featured_tags",
+        0, "contact_account", "rules");
     char *s = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     return s;
@@ -62,14 +61,14 @@ static char *render_v2(api_ctx *c, const pin_instance_stats *st)
         "{s:s,s:s,s:s,s:s,s:s,s:{s:{s:I}},s:{s:s},s:[s],"
         "s:{s:{s:s},s:{s:i,s:i},s:o,s:o,s:{s:b}},"
         "s:{s:b,s:b,s:n,s:s},s:{s:s,s:n},s:[],s:{s:i}}",
-        "domain", host_of(base), "title", cfg->title, "version", MASTODON_COMPAT, "source_url", cfg->source_url, "description", cfg->description, "usage",
-        "users", "active_month", (json_int_t)st->active_month, "thumbnail", "url",
-        pin_arena_printf(c->a, "%s/assets/thumbnail.png", base), "languages", "en",
-        "configuration", "urls", "streaming", "", "accounts", "max_featured_tags", 0,
-        "max_pinned_statuses", 0, "statuses", statuses_conf(cfg), "media_attachments",
-        media_conf(cfg), "translation", "enabled", 0, "registrations", "enabled",
-        cfg->registrations != PIN_REG_CLOSED, "approval_required",
-        cfg->registrations == PIN_REG_APPROVAL, "message", "url",
+        "domain", host_of(base), "title", cfg->title, "version", MASTODON_COMPAT, "source_url",
+        cfg->source_url, "description", cfg->description, "usage", "users", "active_month",
+        (json_int_t)st->active_month, "thumbnail", "url",
+        pin_arena_printf(c->a, "%s/assets/thumbnail.png", base), "languages", "en", "configuration",
+        "urls", "streaming", "", "accounts", "max_featured_tags", 0, "max_pinned_statuses", 0,
+        "statuses", statuses_conf(cfg), "media_attachments", media_conf(cfg), "translation",
+        "enabled", 0, "registrations", "enabled", cfg->registrations != PIN_REG_CLOSED,
+        "approval_required", cfg->registrations == PIN_REG_APPROVAL, "message", "url",
         pin_arena_printf(c->a, "%s/auth/sign_up", base), "contact", "email", cfg->contact_email,
         "account", "rules", "api_versions", "mastodon", 2);
     char *s = json_dumps(o, JSON_COMPACT);
@@ -137,10 +136,9 @@ void h_readyz(api_ctx *c)
     pin_instance_ready(c->svc, &r);
     bool ready = r.db_ok && r.disk_ok;
     api_json(c, ready ? 200 : 503,
-             json_pack("{s:s,s:s,s:s,s:I,s:I}", "status", ready ? "ready" : "not ready",
-                       "database", r.db_ok ? "ok" : r.db_error, "disk",
-                       r.disk_ok ? "ok" : "low on space", "disk_free_mb",
-                       (json_int_t)r.disk_free_mb, "disk_reserve_mb",
+             json_pack("{s:s,s:s,s:s,s:I,s:I}", "status", ready ? "ready" : "not ready", "database",
+                       r.db_ok ? "ok" : r.db_error, "disk", r.disk_ok ? "ok" : "low on space",
+                       "disk_free_mb", (json_int_t)r.disk_free_mb, "disk_reserve_mb",
                        (json_int_t)c->api->cfg->min_free_mb));
     pin_resp_header(c->req, "Cache-Control", "no-store");
     if (!ready) pin_resp_header(c->req, "Retry-After", "5");

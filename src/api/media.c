@@ -59,8 +59,9 @@ void h_media_create(api_ctx *c)
 {
     const pin_param *file = api_file(c, "file");
     if (!file) {
-        api_error(c, PIN_EUNPROCESSABLE, "Validation failed: File can't be blank (send it as the "
-                                         "multipart field \"file\")");
+        api_error(c, PIN_EUNPROCESSABLE,
+                  "Validation failed: File can't be blank (send it as the "
+                  "multipart field \"file\")");
         return;
     }
     if (file->len == 0) {
@@ -133,8 +134,9 @@ void h_media_file(api_ctx *c)
     const char *accept = pin_req_header(c->req, "Accept");
     bool webp = accept && strstr(accept, "image/webp");
     const char *key = NULL;
-    pin_err err = deriv < 0 ? PIN_ENOTFOUND
-                            : pin_media_file_key(c->svc, c->a, api_cap(c, "token"), deriv, webp, &key);
+    pin_err err = deriv < 0
+                      ? PIN_ENOTFOUND
+                      : pin_media_file_key(c->svc, c->a, api_cap(c, "token"), deriv, webp, &key);
     int fd = -1;
     int64_t size = 0;
     if (!err) err = pin_blob_open(c->svc->blobs, key, &fd, &size);
@@ -146,5 +148,6 @@ void h_media_file(api_ctx *c)
     /* Never let a browser treat a photo as a page, whatever its bytes say. */
     pin_resp_header(c->req, "Content-Security-Policy", "sandbox; default-src 'none'");
     pin_http_send_file(c->req, fd, size, webp ? "image/webp" : "image/jpeg",
-                       pin_arena_printf(c->a, "\"%s\"", key), "public, max-age=31536000, immutable");
+                       pin_arena_printf(c->a, "\"%s\"", key),
+                       "public, max-age=31536000, immutable");
 }

@@ -21,7 +21,8 @@ static json_t *app_json(api_ctx *c, const pin_app *app)
     }
     json_t *scopes = json_array();
     for (int i = 0; i < PIN_SCOPE_COUNT; i++) {
-        if (app->scopes & PIN_SCOPE_BIT(i)) json_array_append_new(scopes, json_string(pin_scope_name(i)));
+        if (app->scopes & PIN_SCOPE_BIT(i))
+            json_array_append_new(scopes, json_string(pin_scope_name(i)));
     }
     json_t *o = json_pack("{s:s,s:s,s:s?,s:o,s:s,s:o}", "id",
                           pin_arena_printf(c->a, "%lld", (long long)app->id), "name", app->name,
@@ -38,7 +39,8 @@ void h_apps_create(api_ctx *c)
     if (n == 1) {
         char *s = pin_arena_strdup(c->a, uris[0]);
         n = 0;
-        for (char *tok = strtok(s, "\n\r "); tok && n <= PIN_REDIRECTS_MAX; tok = strtok(NULL, "\n\r "))
+        for (char *tok = strtok(s, "\n\r "); tok && n <= PIN_REDIRECTS_MAX;
+             tok = strtok(NULL, "\n\r "))
             uris[n++] = tok;
     }
     pin_field_errors fe = {0};
@@ -75,21 +77,21 @@ void h_oauth_metadata(api_ctx *c)
 {
     const char *base = c->api->cfg->base_url;
     json_t *scopes = json_array();
-    for (int i = 0; i < PIN_SCOPE_COUNT; i++) json_array_append_new(scopes, json_string(pin_scope_name(i)));
+    for (int i = 0; i < PIN_SCOPE_COUNT; i++)
+        json_array_append_new(scopes, json_string(pin_scope_name(i)));
     api_json(c, 200,
              json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:[s],s:[s,s],s:[s],s:[s,s,s],s:[s,s,s]}",
                        "issuer", pin_arena_printf(c->a, "%s/", base), "service_documentation",
                        "https://docs.joinmastodon.org/", "authorization_endpoint",
                        pin_arena_printf(c->a, "%s/oauth/authorize", base), "token_endpoint",
                        pin_arena_printf(c->a, "%s/oauth/token", base), "revocation_endpoint",
-                       pin_arena_printf(c->a, "%s/oauth/revoke", base),
-                       "app_registration_endpoint", pin_arena_printf(c->a, "%s/api/v1/apps", base),
-                       "scopes_supported", scopes, "response_types_supported", "code",
-                       "response_modes_supported", "query", "fragment",
-                       "code_challenge_methods_supported", "S256", "grant_types_supported",
-                       "authorization_code", "password", "client_credentials",
-                       "token_endpoint_auth_methods_supported", "client_secret_basic",
-                       "client_secret_post", "none"));
+                       pin_arena_printf(c->a, "%s/oauth/revoke", base), "app_registration_endpoint",
+                       pin_arena_printf(c->a, "%s/api/v1/apps", base), "scopes_supported", scopes,
+                       "response_types_supported", "code", "response_modes_supported", "query",
+                       "fragment", "code_challenge_methods_supported", "S256",
+                       "grant_types_supported", "authorization_code", "password",
+                       "client_credentials", "token_endpoint_auth_methods_supported",
+                       "client_secret_basic", "client_secret_post", "none"));
 }
 
 /* ---- the authorize page ---- */
@@ -201,15 +203,17 @@ static void authorize_form(api_ctx *c, const authz *z, int status, const char *e
     pin_buf b;
     pin_buf_init(&b, a);
     pin_buf_printf(&b, "<h1>Sign in to %s</h1>", pin_html_escaped(a, c->api->cfg->title));
-    pin_buf_printf(&b, "<p class=\"lead\"><strong>%s</strong> wants to use your account. It will be "
-                       "able to:</p><ul class=\"scopes\">",
+    pin_buf_printf(&b,
+                   "<p class=\"lead\"><strong>%s</strong> wants to use your account. It will be "
+                   "able to:</p><ul class=\"scopes\">",
                    pin_html_escaped(a, z->app.name));
     for (int i = 0; i < PIN_SCOPE_COUNT; i++) {
         if (z->scopes & PIN_SCOPE_BIT(i))
             pin_buf_printf(&b, "<li><code>%s</code></li>", pin_scope_name(i));
     }
     pin_buf_puts(&b, "</ul>");
-    if (error) pin_buf_printf(&b, "<p class=\"errors\" role=\"alert\">%s</p>", pin_html_escaped(a, error));
+    if (error)
+        pin_buf_printf(&b, "<p class=\"errors\" role=\"alert\">%s</p>", pin_html_escaped(a, error));
     pin_buf_puts(&b, "<form method=\"post\" action=\"/oauth/authorize\">");
     hidden(&b, a, "response_type", "code");
     hidden(&b, a, "client_id", z->client_id);
@@ -232,16 +236,19 @@ static void authorize_form(api_ctx *c, const authz *z, int status, const char *e
         /* Come back here after signing up. */
         pin_buf q;
         pin_buf_init(&q, a);
-        pin_buf_printf(&q, "/oauth/authorize?response_type=code&client_id=%s&redirect_uri=%s&scope=%s",
+        pin_buf_printf(&q,
+                       "/oauth/authorize?response_type=code&client_id=%s&redirect_uri=%s&scope=%s",
                        url_encode(a, z->client_id), url_encode(a, z->redirect_uri),
                        url_encode(a, pin_scopes_format(z->scopes, a)));
         if (z->state) pin_buf_printf(&q, "&state=%s", url_encode(a, z->state));
         if (z->challenge)
             pin_buf_printf(&q, "&code_challenge=%s&code_challenge_method=S256",
                            url_encode(a, z->challenge));
-        pin_buf_printf(&b, "<p class=\"alt\">New here? <a href=\"/auth/sign_up?return_to=%s\">Create an "
-                           "account</a></p>",
-                       pin_html_escaped(a, url_encode(a, q.data)));
+        pin_buf_printf(
+            &b,
+            "<p class=\"alt\">New here? <a href=\"/auth/sign_up?return_to=%s\">Create an "
+            "account</a></p>",
+            pin_html_escaped(a, url_encode(a, q.data)));
     }
     api_page(c, status, "Authorize", b.data);
 }
@@ -272,8 +279,9 @@ void h_oauth_authorize_post(api_ctx *c)
     }
     const char *login = api_param(c, "username");
     pin_id account_id = 0;
-    if (!err) err = pin_account_authenticate(c->svc, c->a, login, api_param(c, "password"),
-                                             &account_id, &retry);
+    if (!err)
+        err = pin_account_authenticate(c->svc, c->a, login, api_param(c, "password"), &account_id,
+                                       &retry);
     if (err == PIN_ERATELIMIT) {
         api_rate_limited(c, retry, true);
         return;
@@ -293,9 +301,10 @@ void h_oauth_authorize_post(api_ctx *c)
     }
     if (!strcmp(z.redirect_uri, PIN_OOB_URI)) {
         api_page(c, 200, "Authorization code",
-                 pin_arena_printf(c->a,
-                                  "<h1>Copy this code into the app</h1><p><code class=\"code\">%s</code></p>",
-                                  pin_html_escaped(c->a, code)));
+                 pin_arena_printf(
+                     c->a,
+                     "<h1>Copy this code into the app</h1><p><code class=\"code\">%s</code></p>",
+                     pin_html_escaped(c->a, code)));
         return;
     }
     const char *q = pin_arena_printf(c->a, "code=%s", code);
@@ -340,7 +349,8 @@ static void token_json(api_ctx *c, const char *token, pin_scopes scopes, int64_t
 {
     api_json(c, 200,
              json_pack("{s:s,s:s,s:s,s:I}", "access_token", token, "token_type", "Bearer", "scope",
-                       pin_scopes_format(scopes, c->a), "created_at", (json_int_t)(created_ms / 1000)));
+                       pin_scopes_format(scopes, c->a), "created_at",
+                       (json_int_t)(created_ms / 1000)));
     pin_resp_header(c->req, "Cache-Control", "no-store");
 }
 
@@ -363,7 +373,8 @@ void h_oauth_token(api_ctx *c)
      * needs it. */
     bool pkce = code_grant && api_param(c, "code_verifier");
     pin_app app;
-    pin_err err = pin_app_find(c->svc, c->a, cid, secret || !pkce ? (secret ? secret : "") : NULL, &app);
+    pin_err err =
+        pin_app_find(c->svc, c->a, cid, secret || !pkce ? (secret ? secret : "") : NULL, &app);
     if (err == PIN_EAUTH) {
         oauth_error(c, PIN_EAUTH, "invalid_client",
                     "Client authentication failed due to unknown client, no client "
@@ -379,8 +390,8 @@ void h_oauth_token(api_ctx *c)
         pin_scopes scopes;
         int64_t created;
         err = pin_code_exchange(c->svc, c->a, &app, secret != NULL, api_param(c, "code"),
-                                api_param(c, "redirect_uri"),
-                                api_param(c, "code_verifier"), &token, &scopes, &created);
+                                api_param(c, "redirect_uri"), api_param(c, "code_verifier"), &token,
+                                &scopes, &created);
         if (err == PIN_EAUTH) {
             oauth_error(c, PIN_EINVAL, "invalid_grant",
                         "The provided authorization grant is invalid, expired, revoked, does not "

@@ -72,7 +72,8 @@ void h_home_page(api_ctx *c)
                               "<h1>%s</h1><p class=\"lead\">%s</p>"
                               "<p>Use any Mastodon app: enter <code>%s</code> as your server.</p>"
                               "%s<p class=\"alt\"><a href=\"/readyz\">Service status</a></p>",
-                              pin_html_escaped(a, cfg->title), pin_html_escaped(a, cfg->description),
+                              pin_html_escaped(a, cfg->title),
+                              pin_html_escaped(a, cfg->description),
                               pin_html_escaped(a, cfg->base_url),
                               cfg->registrations == PIN_REG_CLOSED
                                   ? "<p class=\"notice\">Registrations are closed.</p>"

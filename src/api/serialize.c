@@ -37,7 +37,8 @@ static const char *resolve_local(void *ctx, pin_arena *a, const char *username, 
 
 const char *api_render_text(api_ctx *c, const char *text)
 {
-    pin_text_opts o = {.base_url = c->api->cfg->base_url, .resolve = resolve_local, .resolve_ctx = c};
+    pin_text_opts o = {
+        .base_url = c->api->cfg->base_url, .resolve = resolve_local, .resolve_ctx = c};
     pin_text_out out;
     pin_text_render(c->a, text, strlen(text), &o, &out);
     return out.html;
@@ -65,9 +66,9 @@ json_t *api_account_json(api_ctx *c, const pin_account *acc)
                              : pin_arena_printf(a, "%s/assets/header.png", base);
     json_t *fields = json_array();
     for (int i = 0; i < acc->nfields; i++)
-        json_array_append_new(fields, json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name,
-                                                "value", field_html(c, acc->fields[i].value),
-                                                "verified_at"));
+        json_array_append_new(fields,
+                              json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name, "value",
+                                        field_html(c, acc->fields[i].value), "verified_at"));
     /* created_at is given at day precision, as Mastodon does. */
     int64_t day = acc->created_at - acc->created_at % 86400000;
     json_t *o = json_pack(
@@ -75,16 +76,15 @@ json_t *api_account_json(api_ctx *c, const pin_account *acc)
         "s:[],s:o,s:b,s:b,s:b}",
         "id", pin_arena_printf(a, "%lld", (long long)acc->id), "username", acc->username, "acct",
         acc->username, "display_name", acc->display_name, "locked", acc->locked, "bot", acc->bot,
-        "discoverable", acc->discoverable, "group", 0, "indexable", acc->discoverable,
-        "created_at", api_iso_time(a, day), "note", api_render_text(c, acc->note), "url",
+        "discoverable", acc->discoverable, "group", 0, "indexable", acc->discoverable, "created_at",
+        api_iso_time(a, day), "note", api_render_text(c, acc->note), "url",
         pin_arena_printf(a, "%s/@%s", base, acc->username), "uri",
-        pin_arena_printf(a, "%s/users/%s", base, acc->username), "avatar", avatar,
-        "avatar_static", avatar, "header", header, "header_static", header, "followers_count",
+        pin_arena_printf(a, "%s/users/%s", base, acc->username), "avatar", avatar, "avatar_static",
+        avatar, "header", header, "header_static", header, "followers_count",
         (json_int_t)acc->followers_count, "following_count", (json_int_t)acc->following_count,
         "statuses_count", (json_int_t)acc->statuses_count, "last_status_at",
-        acc->last_status_at ? json_string(iso_date(a, acc->last_status_at)) : json_null(),
-        "emojis", "fields", fields, "noindex", !acc->discoverable, "hide_collections", 0,
-        "memorial", 0);
+        acc->last_status_at ? json_string(iso_date(a, acc->last_status_at)) : json_null(), "emojis",
+        "fields", fields, "noindex", !acc->discoverable, "hide_collections", 0, "memorial", 0);
     if (acc->suspended_at) json_object_set_new(o, "suspended", json_true());
     return o;
 }
@@ -93,9 +93,19 @@ static json_t *role_json(const char *role)
 {
     /* Mastodon's built-in role ids: 0 everyone, 1 moderator, 2 admin... 3 owner. */
     bool admin = !strcmp(role, "admin"), mod = !strcmp(role, "moderator");
-    return json_pack("{s:s,s:s,s:s,s:s,s:b}", "id", admin ? "3" : mod ? "1" : "-99", "name",
-                     admin ? "Admin" : mod ? "Moderator" : "", "permissions",
-                     admin ? "1" : mod ? "1024" : "0", "color", "", "highlighted", admin || mod);
+    return json_pack("{s:s,s:s,s:s,s:s,s:b}", "id",
+                     admin ? "3"
+                     : mod ? "1"
+                           : "-99",
+                     "name",
+                     admin ? "Admin"
+                     : mod ? "Moderator"
+                           : "",
+                     "permissions",
+                     admin ? "1"
+                     : mod ? "1024"
+                           : "0",
+                     "color", "", "highlighted", admin || mod);
 }
 
 json_t *api_credential_account_json(api_ctx *c, const pin_account *acc)
@@ -132,8 +142,9 @@ json_t *api_media_json(api_ctx *c, const pin_media *m)
     json_t *variants = json_object();
     for (int d = 0; d < PIN_DERIV_COUNT; d++) {
         json_t *v = dims(m->files[d].width, m->files[d].height, -1);
-        json_object_set_new(v, "url", json_string(pin_arena_printf(a, "%s/media/%s/%s", base, m->token,
-                                                                  pin_image_deriv_name(d))));
+        json_object_set_new(v, "url",
+                            json_string(pin_arena_printf(a, "%s/media/%s/%s", base, m->token,
+                                                         pin_image_deriv_name(d))));
         json_object_set_new(variants, pin_image_deriv_name(d), v);
     }
     const pin_media_file *prev = &m->files[PIN_DERIV_PREVIEW];
@@ -152,20 +163,23 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
     pin_arena *a = c->a;
     const char *base = c->api->cfg->base_url;
     json_t *media = json_array(), *mentions = json_array(), *tags = json_array();
-    for (int i = 0; i < s->nmedia; i++) json_array_append_new(media, api_media_json(c, &s->media[i]));
+    for (int i = 0; i < s->nmedia; i++)
+        json_array_append_new(media, api_media_json(c, &s->media[i]));
     for (int i = 0; i < s->nmentions; i++)
         json_array_append_new(
-            mentions, json_pack("{s:s,s:s,s:s,s:s}", "id",
-                                pin_arena_printf(a, "%lld", (long long)s->mentions[i].id), "username",
-                                s->mentions[i].username, "acct", s->mentions[i].username, "url",
-                                pin_arena_printf(a, "%s/@%s", base, s->mentions[i].username)));
+            mentions,
+            json_pack("{s:s,s:s,s:s,s:s}", "id",
+                      pin_arena_printf(a, "%lld", (long long)s->mentions[i].id), "username",
+                      s->mentions[i].username, "acct", s->mentions[i].username, "url",
+                      pin_arena_printf(a, "%s/@%s", base, s->mentions[i].username)));
     for (int i = 0; i < s->ntags; i++) {
         const char *key = pin_text_tag_key(a, s->tags[i], strlen(s->tags[i]));
-        json_array_append_new(tags, json_pack("{s:s,s:s}", "name", key ? key : s->tags[i], "url",
-                                              pin_arena_printf(a, "%s/tags/%s", base,
-                                                               key ? key : s->tags[i])));
+        json_array_append_new(
+            tags, json_pack("{s:s,s:s}", "name", key ? key : s->tags[i], "url",
+                            pin_arena_printf(a, "%s/tags/%s", base, key ? key : s->tags[i])));
     }
-    const char *url = pin_arena_printf(a, "%s/@%s/%lld", base, s->account.username, (long long)s->id);
+    const char *url =
+        pin_arena_printf(a, "%s/@%s/%lld", base, s->account.username, (long long)s->id);
     json_t *o = json_pack(
         "{s:s,s:s,s:o,s:o,s:b,s:s,s:s,s:s?,s:s,s:s,s:I,s:I,s:I,s:o,s:b,s:b,s:b,s:b,s:b,s:s,"
         "s:[],s:o,s:o,s:o,s:o,s:o,s:o,s:[],s:n,s:n}",
@@ -179,7 +193,8 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
             : json_null(),
         "sensitive", s->sensitive, "spoiler_text", s->spoiler_text, "visibility",
         pin_visibility_name(s->visibility), "language", s->language, "uri",
-        pin_arena_printf(a, "%s/users/%s/statuses/%lld", base, s->account.username, (long long)s->id),
+        pin_arena_printf(a, "%s/users/%s/statuses/%lld", base, s->account.username,
+                         (long long)s->id),
         "url", url, "replies_count", (json_int_t)s->replies_count, "reblogs_count",
         (json_int_t)s->reblogs_count, "favourites_count", (json_int_t)s->favourites_count,
         "edited_at", s->edited_at ? json_string(api_iso_time(a, s->edited_at)) : json_null(),
@@ -190,7 +205,8 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
         "account", api_account_json(c, &s->account), "media_attachments", media, "mentions",
         mentions, "tags", tags, "emojis", "card", "poll");
     pin_status_flags f;
-    if (c->viewer.account_id && pin_status_flags_get(c->svc, c->viewer.account_id, s->id, &f) == PIN_OK) {
+    if (c->viewer.account_id &&
+        pin_status_flags_get(c->svc, c->viewer.account_id, s->id, &f) == PIN_OK) {
         json_object_set_new(o, "favourited", json_boolean(f.favourited));
         json_object_set_new(o, "bookmarked", json_boolean(f.bookmarked));
         json_object_set_new(o, "reblogged", json_boolean(f.reblogged));

@@ -40,7 +40,8 @@ void h_statuses_create(api_ctx *c)
     }
     const char *reply = api_param(c, "in_reply_to_id");
     if (reply && *reply && !pin_id_parse(reply, &in.in_reply_to_id)) {
-        api_error(c, PIN_EUNPROCESSABLE, "Validation failed: The post you are replying to does not exist");
+        api_error(c, PIN_EUNPROCESSABLE,
+                  "Validation failed: The post you are replying to does not exist");
         return;
     }
     in.idempotency_key = pin_req_header(c->req, "Idempotency-Key");
@@ -150,11 +151,12 @@ void h_statuses_history(api_ctx *c)
             }
         }
         json_decref(snap);
-        json_array_append_new(
-            arr, json_pack("{s:s,s:s,s:b,s:s,s:o,s:o,s:[]}", "content", api_render_text(c, v[i].text),
-                           "spoiler_text", v[i].spoiler_text, "sensitive", v[i].sensitive,
-                           "created_at", api_iso_time(c->a, v[i].created_at), "account",
-                           api_account_json(c, &s.account), "media_attachments", media, "emojis"));
+        json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:s,s:o,s:o,s:[]}", "content",
+                                             api_render_text(c, v[i].text), "spoiler_text",
+                                             v[i].spoiler_text, "sensitive", v[i].sensitive,
+                                             "created_at", api_iso_time(c->a, v[i].created_at),
+                                             "account", api_account_json(c, &s.account),
+                                             "media_attachments", media, "emojis"));
     }
     api_json(c, 200, arr);
 }
@@ -172,6 +174,6 @@ void h_statuses_source(api_ctx *c)
         return;
     }
     api_json(c, 200,
-             json_pack("{s:s,s:s,s:s}", "id", pin_arena_printf(c->a, "%lld", (long long)s.id), "text",
-                       s.text, "spoiler_text", s.spoiler_text));
+             json_pack("{s:s,s:s,s:s}", "id", pin_arena_printf(c->a, "%lld", (long long)s.id),
+                       "text", s.text, "spoiler_text", s.spoiler_text));
 }

@@ -87,8 +87,9 @@ static void mark(api_ctx *c, bool fav, bool on)
     pin_id id;
     pin_status s;
     pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
-    if (!err) err = fav ? pin_favourite(c->svc, c->a, &c->viewer, id, on, &s)
-                        : pin_bookmark(c->svc, c->a, &c->viewer, id, on, &s);
+    if (!err)
+        err = fav ? pin_favourite(c->svc, c->a, &c->viewer, id, on, &s)
+                  : pin_bookmark(c->svc, c->a, &c->viewer, id, on, &s);
     if (err) {
         api_error(c, err, NULL);
         return;
@@ -101,12 +102,14 @@ static void share(api_ctx *c, bool reblog, bool on)
     pin_id id;
     pin_status s;
     pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
-    if (!err) err = reblog ? pin_status_reblog(c->svc, c->a, &c->viewer, id, on, &s)
-                           : pin_status_pin(c->svc, c->a, &c->viewer, id, on, &s);
+    if (!err)
+        err = reblog ? pin_status_reblog(c->svc, c->a, &c->viewer, id, on, &s)
+                     : pin_status_pin(c->svc, c->a, &c->viewer, id, on, &s);
     if (err == PIN_EUNPROCESSABLE) {
-        api_error(c, err, reblog ? "Validation failed: Followers-only and direct posts cannot be shared"
-                                 : "Validation failed: You can pin up to 5 of your own posts, and not "
-                                   "direct ones");
+        api_error(c, err,
+                  reblog ? "Validation failed: Followers-only and direct posts cannot be shared"
+                         : "Validation failed: You can pin up to 5 of your own posts, and not "
+                           "direct ones");
         return;
     }
     if (err) {
@@ -116,15 +119,39 @@ static void share(api_ctx *c, bool reblog, bool on)
     api_json(c, 200, api_status_json(c, &s));
 }
 
-void h_reblog(api_ctx *c) { share(c, true, true); }
-void h_unreblog(api_ctx *c) { share(c, true, false); }
-void h_pin(api_ctx *c) { share(c, false, true); }
-void h_unpin(api_ctx *c) { share(c, false, false); }
+void h_reblog(api_ctx *c)
+{
+    share(c, true, true);
+}
+void h_unreblog(api_ctx *c)
+{
+    share(c, true, false);
+}
+void h_pin(api_ctx *c)
+{
+    share(c, false, true);
+}
+void h_unpin(api_ctx *c)
+{
+    share(c, false, false);
+}
 
-void h_favourite(api_ctx *c) { mark(c, true, true); }
-void h_unfavourite(api_ctx *c) { mark(c, true, false); }
-void h_bookmark(api_ctx *c) { mark(c, false, true); }
-void h_unbookmark(api_ctx *c) { mark(c, false, false); }
+void h_favourite(api_ctx *c)
+{
+    mark(c, true, true);
+}
+void h_unfavourite(api_ctx *c)
+{
+    mark(c, true, false);
+}
+void h_bookmark(api_ctx *c)
+{
+    mark(c, false, true);
+}
+void h_unbookmark(api_ctx *c)
+{
+    mark(c, false, false);
+}
 
 void h_favourited_by(api_ctx *c)
 {
@@ -182,12 +209,14 @@ static json_t *notification_json(api_ctx *c, const pin_notification *n)
     json_t *account = pin_account_get(c->svc, c->a, n->from_account, false, &acc) == PIN_OK
                           ? api_account_json(c, &acc)
                           : json_null();
-    json_t *status = n->status_id && pin_status_get(c->svc, c->a, &c->viewer, n->status_id, &s) == PIN_OK
-                         ? api_status_json(c, &s)
-                         : json_null();
-    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "id", pin_arena_printf(c->a, "%lld", (long long)n->id),
-                     "type", n->type, "created_at", api_iso_time(c->a, n->created_at), "account",
-                     account, "status", status);
+    json_t *status =
+        n->status_id && pin_status_get(c->svc, c->a, &c->viewer, n->status_id, &s) == PIN_OK
+            ? api_status_json(c, &s)
+            : json_null();
+    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "id",
+                     pin_arena_printf(c->a, "%lld", (long long)n->id), "type", n->type,
+                     "created_at", api_iso_time(c->a, n->created_at), "account", account, "status",
+                     status);
 }
 
 void h_notifications(api_ctx *c)
@@ -195,7 +224,8 @@ void h_notifications(api_ctx *c)
     pin_page page;
     if (!api_page_params(c, &page, 40, 80)) return;
     const char *types[16], *exclude[16];
-    int nt = api_param_all(c, "types", types, 16), ne = api_param_all(c, "exclude_types", exclude, 16);
+    int nt = api_param_all(c, "types", types, 16),
+        ne = api_param_all(c, "exclude_types", exclude, 16);
     pin_notification *list;
     int n = 0;
     pin_err err = pin_notifications(c->svc, c->a, &c->viewer, &page, types, nt > 16 ? 16 : nt,
@@ -205,7 +235,8 @@ void h_notifications(api_ctx *c)
         return;
     }
     json_t *arr = json_array();
-    for (int i = 0; i < n; i++) json_array_append_new(arr, notification_json(c, &list[i]));
+    for (int i = 0; i < n; i++)
+        json_array_append_new(arr, notification_json(c, &list[i]));
     api_link_header(c, n ? list[0].id : 0, n ? list[n - 1].id : 0, n, page.limit);
     api_json(c, 200, arr);
 }
@@ -262,7 +293,8 @@ void h_markers_post(api_ctx *c)
     const char *last = api_param(c, "notifications[last_read_id]");
     pin_id id;
     if (!last || !pin_id_parse(last, &id)) {
-        api_error(c, PIN_EUNPROCESSABLE, "Validation failed: notifications[last_read_id] is required");
+        api_error(c, PIN_EUNPROCESSABLE,
+                  "Validation failed: notifications[last_read_id] is required");
         return;
     }
     pin_err err = pin_notifications_mark_read(c->svc, &c->viewer, id);

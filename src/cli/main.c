@@ -45,7 +45,8 @@ static const cmd cmds[] = {
     {"admin", "create-user NAME --email E [--password P] [--admin|--moderator] | approve NAME",
      "manage accounts", cmd_admin},
     {"migrate-db", "--from URL --to URL",
-     "move a whole instance to another database (e.g. SQLite to PostgreSQL), verified", cmd_migrate_db},
+     "move a whole instance to another database (e.g. SQLite to PostgreSQL), verified",
+     cmd_migrate_db},
     {"audit", "[--repair]", "recompute every counter from its rows; exit 1 on any difference",
      cmd_audit},
     {"seed", "[users=N] [posts=N] [follows=N] [likes=X] [comments=X] [tags=N] [seed=N]",
@@ -122,13 +123,20 @@ static int mkdirs(const char *path)
 static int load_config(pin_config *cfg, int argc, char **argv, int *first, const cmd *c)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, 0, 'c'}, {"data-dir", required_argument, 0, 'd'},
-        {"db", required_argument, 0, 'b'},     {"listen", required_argument, 0, 'l'},
-        {"log-level", required_argument, 0, 'L'}, {"set", required_argument, 0, 's'},
-        {"help", no_argument, 0, 'h'},         {"email", required_argument, 0, 'e'},
-        {"password", required_argument, 0, 'p'}, {"admin", no_argument, 0, 'A'},
-        {"moderator", no_argument, 0, 'M'},    {"repair", no_argument, 0, 'R'},
-        {"from", required_argument, 0, 'F'},   {"to", required_argument, 0, 'T'},
+        {"config", required_argument, 0, 'c'},
+        {"data-dir", required_argument, 0, 'd'},
+        {"db", required_argument, 0, 'b'},
+        {"listen", required_argument, 0, 'l'},
+        {"log-level", required_argument, 0, 'L'},
+        {"set", required_argument, 0, 's'},
+        {"help", no_argument, 0, 'h'},
+        {"email", required_argument, 0, 'e'},
+        {"password", required_argument, 0, 'p'},
+        {"admin", no_argument, 0, 'A'},
+        {"moderator", no_argument, 0, 'M'},
+        {"repair", no_argument, 0, 'R'},
+        {"from", required_argument, 0, 'F'},
+        {"to", required_argument, 0, 'T'},
         {0, 0, 0, 0},
     };
     const char *file = NULL;
@@ -157,7 +165,8 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
             return -1;
         }
         if (line > 0) {
-            fprintf(stderr, "pinhole: %s:%d: %s\n", file, line, ic.err[0] ? ic.err : "syntax error");
+            fprintf(stderr, "pinhole: %s:%d: %s\n", file, line,
+                    ic.err[0] ? ic.err : "syntax error");
             return -1;
         }
     }
@@ -170,17 +179,39 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
         const char *key = NULL;
         char kv[1400];
         switch (o) {
-        case 'd': key = "data_dir"; break;
-        case 'b': key = "db"; break;
-        case 'l': key = "listen"; break;
-        case 'L': key = "log_level"; break;
-        case 'e': admin_opts.email = optarg; continue;
-        case 'p': admin_opts.password = optarg; continue;
-        case 'A': admin_opts.role = "admin"; continue;
-        case 'M': admin_opts.role = "moderator"; continue;
-        case 'R': admin_opts.repair = true; continue;
-        case 'F': admin_opts.from = optarg; continue;
-        case 'T': admin_opts.to = optarg; continue;
+        case 'd':
+            key = "data_dir";
+            break;
+        case 'b':
+            key = "db";
+            break;
+        case 'l':
+            key = "listen";
+            break;
+        case 'L':
+            key = "log_level";
+            break;
+        case 'e':
+            admin_opts.email = optarg;
+            continue;
+        case 'p':
+            admin_opts.password = optarg;
+            continue;
+        case 'A':
+            admin_opts.role = "admin";
+            continue;
+        case 'M':
+            admin_opts.role = "moderator";
+            continue;
+        case 'R':
+            admin_opts.repair = true;
+            continue;
+        case 'F':
+            admin_opts.from = optarg;
+            continue;
+        case 'T':
+            admin_opts.to = optarg;
+            continue;
         case 's': {
             snprintf(kv, sizeof(kv), "%s", optarg);
             char *eq = strchr(kv, '=');
@@ -195,7 +226,8 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
             }
             continue;
         }
-        default: continue;
+        default:
+            continue;
         }
         if (pin_config_set(cfg, NULL, key, optarg, err, sizeof(err))) {
             fprintf(stderr, "pinhole: %s\n", err);
@@ -217,7 +249,8 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
 static int open_store(pin_config *cfg, pin_store **out)
 {
     if (mkdirs(cfg->data_dir) != 0) {
-        fprintf(stderr, "pinhole: cannot create data folder %s: %s\n", cfg->data_dir, strerror(errno));
+        fprintf(stderr, "pinhole: cannot create data folder %s: %s\n", cfg->data_dir,
+                strerror(errno));
         return -1;
     }
     pin_store_opts so = {.busy_timeout_ms = cfg->busy_timeout_ms};
@@ -285,13 +318,15 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
     if (open_store(cfg, &store)) return 1;
     pin_svc svc;
     if (pin_svc_init(&svc, store, cfg)) {
-        fprintf(stderr, "pinhole: cannot prepare %s (crypto, blobs or tmp folder)\n", cfg->data_dir);
+        fprintf(stderr, "pinhole: cannot prepare %s (crypto, blobs or tmp folder)\n",
+                cfg->data_dir);
         pin_store_close(store);
         return 1;
     }
     pin_api *api = pin_api_new(&svc);
     pin_http_app app = pin_api_http_app(api);
-    pin_http_opts ho = {.listen = cfg->listen, .threads = cfg->threads, .trust_proxy = cfg->trust_proxy};
+    pin_http_opts ho = {
+        .listen = cfg->listen, .threads = cfg->threads, .trust_proxy = cfg->trust_proxy};
     pin_http_server *srv;
     pin_err err = pin_http_start(&ho, &app, &srv);
     if (err) {
@@ -340,8 +375,10 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv)
     if (pin_svc_init(&svc, store, cfg)) goto out;
     if (!strcmp(argv[0], "approve")) {
         pin_err err = pin_account_approve(&svc, argv[1]);
-        if (err) fprintf(stderr, "pinhole: no account named %s\n", argv[1]);
-        else printf("approved %s\n", argv[1]);
+        if (err)
+            fprintf(stderr, "pinhole: no account named %s\n", argv[1]);
+        else
+            printf("approved %s\n", argv[1]);
         rc = err ? 1 : 0;
         goto out;
     }
@@ -353,8 +390,12 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv)
     bool generated = !password;
     if (generated) password = pin_secret_token(&a);
     if (!email) email = pin_arena_printf(&a, "%s@localhost.invalid", argv[1]);
-    pin_register_in in = {.username = argv[1], .email = email, .password = password,
-                          .agreement = true, .role = role, .force_approved = true};
+    pin_register_in in = {.username = argv[1],
+                          .email = email,
+                          .password = password,
+                          .agreement = true,
+                          .role = role,
+                          .force_approved = true};
     pin_register_out out;
     pin_field_errors fe = {0};
     pin_err err = pin_account_register(&svc, &a, &in, &out, &fe);
@@ -428,7 +469,8 @@ static int cmd_migrate_db(pin_config *cfg, int argc, char **argv)
     pin_copy_report rep;
     pin_err err = pin_store_copy(from, to, stdout, isatty(STDOUT_FILENO), &rep);
     if (err == PIN_ECONFLICT) {
-        fprintf(stderr, "pinhole: the target database already has accounts; migrate into an empty one\n");
+        fprintf(stderr,
+                "pinhole: the target database already has accounts; migrate into an empty one\n");
         goto out;
     }
     if (err) {
@@ -447,8 +489,13 @@ out:
 
 static int cmd_seed(pin_config *cfg, int argc, char **argv)
 {
-    pin_seed_opts o = {.users = 1000, .follows_per_user = 150, .posts = 10000, .likes_per_post = 1.0,
-                       .comments_per_post = 0.2, .tags = 1000, .seed = 1,
+    pin_seed_opts o = {.users = 1000,
+                       .follows_per_user = 150,
+                       .posts = 10000,
+                       .likes_per_post = 1.0,
+                       .comments_per_post = 0.2,
+                       .tags = 1000,
+                       .seed = 1,
                        .progress = isatty(STDERR_FILENO) ? stderr : NULL};
     for (int i = 0; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
@@ -458,13 +505,20 @@ static int cmd_seed(pin_config *cfg, int argc, char **argv)
             return 2;
         }
         size_t n = (size_t)(eq - argv[i]);
-        if (!strncmp(argv[i], "users", n)) o.users = (int)v;
-        else if (!strncmp(argv[i], "posts", n)) o.posts = (int64_t)v;
-        else if (!strncmp(argv[i], "follows", n)) o.follows_per_user = (int)v;
-        else if (!strncmp(argv[i], "likes", n)) o.likes_per_post = v;
-        else if (!strncmp(argv[i], "comments", n)) o.comments_per_post = v;
-        else if (!strncmp(argv[i], "tags", n)) o.tags = (int)v;
-        else if (!strncmp(argv[i], "seed", n)) o.seed = (unsigned)v;
+        if (!strncmp(argv[i], "users", n))
+            o.users = (int)v;
+        else if (!strncmp(argv[i], "posts", n))
+            o.posts = (int64_t)v;
+        else if (!strncmp(argv[i], "follows", n))
+            o.follows_per_user = (int)v;
+        else if (!strncmp(argv[i], "likes", n))
+            o.likes_per_post = v;
+        else if (!strncmp(argv[i], "comments", n))
+            o.comments_per_post = v;
+        else if (!strncmp(argv[i], "tags", n))
+            o.tags = (int)v;
+        else if (!strncmp(argv[i], "seed", n))
+            o.seed = (unsigned)v;
         else {
             fprintf(stderr, "pinhole: seed: unknown setting \"%.*s\"\n", (int)n, argv[i]);
             return 2;

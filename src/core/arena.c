@@ -114,7 +114,8 @@ static void reserve(pin_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap) return;
     size_t cap = b->cap * 2;
-    while (cap < b->len + extra + 1) cap *= 2;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
     char *d = pin_arena_alloc(b->arena, cap);
     memcpy(d, b->data, b->len + 1);
     b->data = d;

@@ -20,38 +20,64 @@ typedef struct opt {
     const char *help;
 } opt;
 
-#define STR(sec, k, f, h) {sec, k, T_STR, offsetof(pin_config, f), sizeof(((pin_config *)0)->f), 0, 0, h}
-#define INT(sec, k, f, lo, hi, h) {sec, k, T_INT, offsetof(pin_config, f), 0, lo, hi, h}
-#define I64(sec, k, f, lo, hi, h) {sec, k, T_I64, offsetof(pin_config, f), 0, lo, hi, h}
-#define BOOL(sec, k, f, h) {sec, k, T_BOOL, offsetof(pin_config, f), 0, 0, 1, h}
+#define STR(sec, k, f, h)                                                                          \
+    {                                                                                              \
+        sec, k, T_STR, offsetof(pin_config, f), sizeof(((pin_config *)0)->f), 0, 0, h              \
+    }
+#define INT(sec, k, f, lo, hi, h)                                                                  \
+    {                                                                                              \
+        sec, k, T_INT, offsetof(pin_config, f), 0, lo, hi, h                                       \
+    }
+#define I64(sec, k, f, lo, hi, h)                                                                  \
+    {                                                                                              \
+        sec, k, T_I64, offsetof(pin_config, f), 0, lo, hi, h                                       \
+    }
+#define BOOL(sec, k, f, h)                                                                         \
+    {                                                                                              \
+        sec, k, T_BOOL, offsetof(pin_config, f), 0, 0, 1, h                                        \
+    }
 
 static const opt opts[] = {
     STR("server", "listen", listen, "address and port to serve on (127.0.0.1:8080)"),
     STR("server", "data_dir", data_dir, "folder for the database and photos (data)"),
-    STR("server", "db", db, "database: sqlite:PATH, a path, or postgres://... (sqlite:DATA_DIR/pinhole.db)"),
+    STR("server", "db", db,
+        "database: sqlite:PATH, a path, or postgres://... (sqlite:DATA_DIR/pinhole.db)"),
     STR("server", "web_dir", web_dir, "folder of the web app's static files"),
     INT("server", "threads", threads, 0, 256, "worker threads (0: one per core)"),
     STR("server", "log_level", log_level, "error, warn, info or debug (info)"),
-    I64("server", "body_max", body_max, 1024, 1 << 30, "largest JSON or form body in bytes (1048576)"),
-    I64("server", "min_free_mb", min_free_mb, 0, 1 << 30, "free disk to keep; writes refused below it (64)"),
-    INT("server", "busy_timeout_ms", busy_timeout_ms, 1, 600000, "how long a write waits for the database lock before 503 (5000)"),
-    BOOL("server", "trust_proxy", trust_proxy, "trust X-Forwarded-For from a reverse proxy on loopback (false)"),
-    INT("server", "housekeeping_s", housekeeping_s, 1, 86400, "seconds between clean-up sweeps (60)"),
-    INT("server", "upload_max_age_s", upload_max_age_s, 1, 365 * 86400, "remove uploads no post used after this many seconds (86400)"),
-    INT("server", "blob_grace_s", blob_grace_s, 0, 365 * 86400, "remove unreferenced photo files after this many seconds (3600)"),
+    I64("server", "body_max", body_max, 1024, 1 << 30,
+        "largest JSON or form body in bytes (1048576)"),
+    I64("server", "min_free_mb", min_free_mb, 0, 1 << 30,
+        "free disk to keep; writes refused below it (64)"),
+    INT("server", "busy_timeout_ms", busy_timeout_ms, 1, 600000,
+        "how long a write waits for the database lock before 503 (5000)"),
+    BOOL("server", "trust_proxy", trust_proxy,
+         "trust X-Forwarded-For from a reverse proxy on loopback (false)"),
+    INT("server", "housekeeping_s", housekeeping_s, 1, 86400,
+        "seconds between clean-up sweeps (60)"),
+    INT("server", "upload_max_age_s", upload_max_age_s, 1, 365 * 86400,
+        "remove uploads no post used after this many seconds (86400)"),
+    INT("server", "blob_grace_s", blob_grace_s, 0, 365 * 86400,
+        "remove unreferenced photo files after this many seconds (3600)"),
     STR("instance", "base_url", base_url, "public URL of this instance (http://LISTEN)"),
     STR("instance", "title", title, "instance name (pinhole)"),
     STR("instance", "description", description, "one-paragraph description"),
     STR("instance", "contact_email", contact_email, "contact address shown in /api/v2/instance"),
     STR("instance", "source_url", source_url, "where you publish this server's source code (AGPL)"),
-    {"instance", "registrations", T_REG, offsetof(pin_config, registrations), 0, 0, 2, "open, approval or closed (open)"},
+    {"instance", "registrations", T_REG, offsetof(pin_config, registrations), 0, 0, 2,
+     "open, approval or closed (open)"},
     INT("instance", "max_caption_chars", max_caption_chars, 1, 100000, "longest caption (2200)"),
     INT("instance", "max_media_attachments", max_media_attachments, 1, 100, "photos per post (20)"),
-    I64("instance", "media_max_bytes", media_max_bytes, 1024, (int64_t)1 << 34, "largest upload in bytes (41943040)"),
-    I64("instance", "media_max_pixels", media_max_pixels, 1, (int64_t)1 << 40, "largest image in pixels (50000000)"),
-    INT("security", "rate_auth_limit", rate_auth_limit, 1, 1000000, "sign-in and sign-up attempts per address per window (30)"),
-    INT("security", "rate_auth_window_s", rate_auth_window_s, 1, 86400, "rate-limit window in seconds (300)"),
-    INT("security", "rate_account_limit", rate_account_limit, 1, 1000000, "failed sign-ins per account per window (10)"),
+    I64("instance", "media_max_bytes", media_max_bytes, 1024, (int64_t)1 << 34,
+        "largest upload in bytes (41943040)"),
+    I64("instance", "media_max_pixels", media_max_pixels, 1, (int64_t)1 << 40,
+        "largest image in pixels (50000000)"),
+    INT("security", "rate_auth_limit", rate_auth_limit, 1, 1000000,
+        "sign-in and sign-up attempts per address per window (30)"),
+    INT("security", "rate_auth_window_s", rate_auth_window_s, 1, 86400,
+        "rate-limit window in seconds (300)"),
+    INT("security", "rate_account_limit", rate_account_limit, 1, 1000000,
+        "failed sign-ins per account per window (10)"),
     INT("security", "argon2_ops", argon2_ops, 1, 100, "Argon2id passes (2)"),
     INT("security", "argon2_mem_kib", argon2_mem_kib, 8, 4 << 20, "Argon2id memory in KiB (65536)"),
 };
@@ -109,8 +135,8 @@ static pin_err set_opt(pin_config *c, const opt *o, const char *value, char *err
     case T_INT:
     case T_I64:
         if (!parse_i64(value, &n) || n < o->min || n > o->max) {
-            snprintf(err, errlen, "%s: expected a whole number from %lld to %lld, got \"%s\"", o->key,
-                     (long long)o->min, (long long)o->max, value);
+            snprintf(err, errlen, "%s: expected a whole number from %lld to %lld, got \"%s\"",
+                     o->key, (long long)o->min, (long long)o->max, value);
             return PIN_EINVAL;
         }
         if (o->type == T_INT)
@@ -180,7 +206,8 @@ void pin_config_finish(pin_config *c)
     if (!c->db[0]) snprintf(c->db, sizeof(c->db), "sqlite:%s/pinhole.db", c->data_dir);
     if (!c->base_url[0]) snprintf(c->base_url, sizeof(c->base_url), "http://%s", c->listen);
     size_t n = strlen(c->base_url);
-    while (n > 0 && c->base_url[n - 1] == '/') c->base_url[--n] = 0;
+    while (n > 0 && c->base_url[n - 1] == '/')
+        c->base_url[--n] = 0;
 }
 
 void pin_config_each(pin_config_visit_fn fn, void *ctx)

@@ -13,44 +13,40 @@
 
 #include "core/err.h"
 
-typedef enum pin_registrations {
-    PIN_REG_OPEN,
-    PIN_REG_APPROVAL,
-    PIN_REG_CLOSED
-} pin_registrations;
+typedef enum pin_registrations { PIN_REG_OPEN, PIN_REG_APPROVAL, PIN_REG_CLOSED } pin_registrations;
 
 typedef struct pin_config {
     /* [server] */
-    char listen[128];        /* host:port, e.g. 127.0.0.1:8080 or [::1]:8080 */
+    char listen[128]; /* host:port, e.g. 127.0.0.1:8080 or [::1]:8080 */
     char data_dir[1024];
-    char db[1200];           /* empty: sqlite:<data_dir>/pinhole.db */
+    char db[1200]; /* empty: sqlite:<data_dir>/pinhole.db */
     char web_dir[1024];
-    int threads;             /* 0: one per core */
+    int threads; /* 0: one per core */
     char log_level[16];
-    int64_t body_max;        /* bytes accepted in a JSON/form body */
-    int64_t min_free_mb;     /* refuse writes below this much free disk */
+    int64_t body_max;    /* bytes accepted in a JSON/form body */
+    int64_t min_free_mb; /* refuse writes below this much free disk */
     int busy_timeout_ms;
-    bool trust_proxy;        /* take the client address from X-Forwarded-For */
-    int housekeeping_s;      /* seconds between sweeps of expired rate limits, uploads, blobs */
-    int upload_max_age_s;    /* uploads no post used are removed after this long */
-    int blob_grace_s;        /* unreferenced blobs are removed after this long untouched */
+    bool trust_proxy;     /* take the client address from X-Forwarded-For */
+    int housekeeping_s;   /* seconds between sweeps of expired rate limits, uploads, blobs */
+    int upload_max_age_s; /* uploads no post used are removed after this long */
+    int blob_grace_s;     /* unreferenced blobs are removed after this long untouched */
     /* [instance] */
-    char base_url[512];      /* empty: http://<listen> */
+    char base_url[512]; /* empty: http://<listen> */
     char title[128];
     char description[1024];
     char contact_email[256];
-    char source_url[512];    /* where this server's source code is published (AGPL) */
+    char source_url[512]; /* where this server's source code is published (AGPL) */
     pin_registrations registrations;
     int max_caption_chars;
     int max_media_attachments;
     int64_t media_max_bytes;
     int64_t media_max_pixels;
     /* [security] */
-    int rate_auth_limit;     /* sign-in/token/registration attempts per address per window */
+    int rate_auth_limit; /* sign-in/token/registration attempts per address per window */
     int rate_auth_window_s;
-    int rate_account_limit;  /* failed sign-ins per account per window */
-    int argon2_ops;          /* Argon2id opslimit */
-    int argon2_mem_kib;      /* Argon2id memlimit */
+    int rate_account_limit; /* failed sign-ins per account per window */
+    int argon2_ops;         /* Argon2id opslimit */
+    int argon2_mem_kib;     /* Argon2id memlimit */
 } pin_config;
 
 void pin_config_defaults(pin_config *c);

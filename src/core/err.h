@@ -12,29 +12,29 @@
 
 typedef enum pin_err {
     PIN_OK = 0,
-    PIN_EINVAL,       /* malformed input: 400 */
-    PIN_EAUTH,        /* missing or bad credentials: 401 */
-    PIN_EFORBIDDEN,   /* authenticated but not allowed: 403 */
-    PIN_ENOTFOUND,    /* no such thing (or hidden): 404 */
-    PIN_EMETHOD,      /* method not allowed: 405 */
-    PIN_ECONFLICT,    /* state conflict: 409 */
-    PIN_ETOOBIG,      /* body or field over its bound: 413 */
+    PIN_EINVAL,         /* malformed input: 400 */
+    PIN_EAUTH,          /* missing or bad credentials: 401 */
+    PIN_EFORBIDDEN,     /* authenticated but not allowed: 403 */
+    PIN_ENOTFOUND,      /* no such thing (or hidden): 404 */
+    PIN_EMETHOD,        /* method not allowed: 405 */
+    PIN_ECONFLICT,      /* state conflict: 409 */
+    PIN_ETOOBIG,        /* body or field over its bound: 413 */
     PIN_EUNPROCESSABLE, /* well-formed but invalid: 422 */
-    PIN_EMEDIATYPE,   /* body in a format the endpoint does not take: 415 */
-    PIN_ERATELIMIT,   /* too many requests: 429 */
-    PIN_EUNAVAILABLE, /* database busy or read-only, try later: 503 */
-    PIN_ENOSPACE,     /* storage full: 507 */
-    PIN_EBUSY,        /* transient: transaction should be retried (internal) */
-    PIN_EIO,          /* I/O or internal failure: 500 */
+    PIN_EMEDIATYPE,     /* body in a format the endpoint does not take: 415 */
+    PIN_ERATELIMIT,     /* too many requests: 429 */
+    PIN_EUNAVAILABLE,   /* database busy or read-only, try later: 503 */
+    PIN_ENOSPACE,       /* storage full: 507 */
+    PIN_EBUSY,          /* transient: transaction should be retried (internal) */
+    PIN_EIO,            /* I/O or internal failure: 500 */
 } pin_err;
 
 /* A short English name for logs ("EINVAL"). Never NULL. */
 const char *pin_err_name(pin_err e);
 
 #if defined(__GNUC__)
-#define PIN_WUR __attribute__((warn_unused_result))
+#define PIN_WUR          __attribute__((warn_unused_result))
 #define PIN_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define PIN_NORETURN __attribute__((noreturn))
+#define PIN_NORETURN     __attribute__((noreturn))
 #else
 #define PIN_WUR
 #define PIN_PRINTF(a, b)

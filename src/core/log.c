@@ -50,9 +50,8 @@ void pin_log_write(pin_log_level lv, const char *file, int line, const char *fmt
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     int n = snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s req=%llx ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, tags[lv],
-                     (unsigned long long)pin_log_request_id);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, tags[lv], (unsigned long long)pin_log_request_id);
     va_list ap;
     va_start(ap, fmt);
     n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);

@@ -32,8 +32,8 @@ void pin_log_raw(const char *line, int len);
         if ((lv) <= pin_log_threshold) pin_log_write((lv), __FILE__, __LINE__, __VA_ARGS__);       \
     } while (0)
 #define PIN_ERROR(...) PIN_LOG(PIN_LOG_ERROR, __VA_ARGS__)
-#define PIN_WARN(...) PIN_LOG(PIN_LOG_WARN, __VA_ARGS__)
-#define PIN_INFO(...) PIN_LOG(PIN_LOG_INFO, __VA_ARGS__)
+#define PIN_WARN(...)  PIN_LOG(PIN_LOG_WARN, __VA_ARGS__)
+#define PIN_INFO(...)  PIN_LOG(PIN_LOG_INFO, __VA_ARGS__)
 #define PIN_DEBUG(...) PIN_LOG(PIN_LOG_DEBUG, __VA_ARGS__)
 
 #endif

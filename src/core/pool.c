@@ -23,7 +23,8 @@ static void *worker(void *arg)
     pin_pool *p = arg;
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        while (p->count == 0 && !p->stopping) pthread_cond_wait(&p->more, &p->lock);
+        while (p->count == 0 && !p->stopping)
+            pthread_cond_wait(&p->more, &p->lock);
         if (p->count == 0) { /* stopping and drained */
             pthread_mutex_unlock(&p->lock);
             return NULL;
@@ -46,7 +47,8 @@ pin_pool *pin_pool_new(int threads, int queue_max)
     p->ring = pin_xcalloc((size_t)queue_max, sizeof(task));
     p->nthreads = threads;
     p->threads = pin_xcalloc((size_t)threads, sizeof(pthread_t));
-    for (int i = 0; i < threads; i++) PIN_ASSERT(pthread_create(&p->threads[i], NULL, worker, p) == 0);
+    for (int i = 0; i < threads; i++)
+        PIN_ASSERT(pthread_create(&p->threads[i], NULL, worker, p) == 0);
     return p;
 }
 
@@ -70,7 +72,8 @@ void pin_pool_free(pin_pool *p)
     p->stopping = true;
     pthread_cond_broadcast(&p->more);
     pthread_mutex_unlock(&p->lock);
-    for (int i = 0; i < p->nthreads; i++) pthread_join(p->threads[i], NULL);
+    for (int i = 0; i < p->nthreads; i++)
+        pthread_join(p->threads[i], NULL);
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->more);
     free(p->ring);

@@ -3,12 +3,37 @@
 #include <string.h>
 
 static const char *const names[PIN_SCOPE_COUNT] = {
-    "read", "read:accounts", "read:blocks", "read:bookmarks", "read:favourites", "read:filters",
-    "read:follows", "read:lists", "read:mutes", "read:notifications", "read:search",
-    "read:statuses", "write", "write:accounts", "write:blocks", "write:bookmarks",
-    "write:conversations", "write:favourites", "write:filters", "write:follows", "write:lists",
-    "write:media", "write:mutes", "write:notifications", "write:reports", "write:statuses",
-    "follow", "push", "profile", "admin:read", "admin:write",
+    "read",
+    "read:accounts",
+    "read:blocks",
+    "read:bookmarks",
+    "read:favourites",
+    "read:filters",
+    "read:follows",
+    "read:lists",
+    "read:mutes",
+    "read:notifications",
+    "read:search",
+    "read:statuses",
+    "write",
+    "write:accounts",
+    "write:blocks",
+    "write:bookmarks",
+    "write:conversations",
+    "write:favourites",
+    "write:filters",
+    "write:follows",
+    "write:lists",
+    "write:media",
+    "write:mutes",
+    "write:notifications",
+    "write:reports",
+    "write:statuses",
+    "follow",
+    "push",
+    "profile",
+    "admin:read",
+    "admin:write",
 };
 
 const char *pin_scope_name(int scope)
@@ -21,9 +46,11 @@ bool pin_scopes_parse(const char *s, pin_scopes *out, const char **bad, int *bad
     pin_scopes set = 0;
     const char *p = s ? s : "";
     while (*p) {
-        while (*p == ' ' || *p == '+') p++;
+        while (*p == ' ' || *p == '+')
+            p++;
         const char *start = p;
-        while (*p && *p != ' ' && *p != '+') p++;
+        while (*p && *p != ' ' && *p != '+')
+            p++;
         size_t n = (size_t)(p - start);
         if (!n) continue;
         int found = -1;
@@ -67,7 +94,8 @@ bool pin_scopes_allow(pin_scopes granted, int need)
                ((granted & PIN_SCOPE_BIT(PIN_SCOPE_FOLLOW)) &&
                 (need == PIN_SCOPE_WRITE_FOLLOWS || need == PIN_SCOPE_WRITE_BLOCKS ||
                  need == PIN_SCOPE_WRITE_MUTES));
-    if (need == PIN_SCOPE_PROFILE) return (granted & PIN_SCOPE_BIT(PIN_SCOPE_READ)) ||
-                                          (granted & PIN_SCOPE_BIT(PIN_SCOPE_READ_ACCOUNTS));
+    if (need == PIN_SCOPE_PROFILE)
+        return (granted & PIN_SCOPE_BIT(PIN_SCOPE_READ)) ||
+               (granted & PIN_SCOPE_BIT(PIN_SCOPE_READ_ACCOUNTS));
     return false;
 }

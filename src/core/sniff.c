@@ -23,25 +23,39 @@ pin_img_type pin_sniff_image(const unsigned char *h, size_t n)
 const char *pin_img_mime(pin_img_type t)
 {
     switch (t) {
-    case PIN_IMG_JPEG: return "image/jpeg";
-    case PIN_IMG_PNG: return "image/png";
-    case PIN_IMG_WEBP: return "image/webp";
-    case PIN_IMG_GIF: return "image/gif";
-    case PIN_IMG_HEIC: return "image/heic";
-    case PIN_IMG_AVIF: return "image/avif";
-    default: return NULL;
+    case PIN_IMG_JPEG:
+        return "image/jpeg";
+    case PIN_IMG_PNG:
+        return "image/png";
+    case PIN_IMG_WEBP:
+        return "image/webp";
+    case PIN_IMG_GIF:
+        return "image/gif";
+    case PIN_IMG_HEIC:
+        return "image/heic";
+    case PIN_IMG_AVIF:
+        return "image/avif";
+    default:
+        return NULL;
     }
 }
 
 const char *pin_img_name(pin_img_type t)
 {
     switch (t) {
-    case PIN_IMG_JPEG: return "jpeg";
-    case PIN_IMG_PNG: return "png";
-    case PIN_IMG_WEBP: return "webp";
-    case PIN_IMG_GIF: return "gif";
-    case PIN_IMG_HEIC: return "heic";
-    case PIN_IMG_AVIF: return "avif";
-    default: return "unknown";
+    case PIN_IMG_JPEG:
+        return "jpeg";
+    case PIN_IMG_PNG:
+        return "png";
+    case PIN_IMG_WEBP:
+        return "webp";
+    case PIN_IMG_GIF:
+        return "gif";
+    case PIN_IMG_HEIC:
+        return "heic";
+    case PIN_IMG_AVIF:
+        return "avif";
+    default:
+        return "unknown";
     }
 }

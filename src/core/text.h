@@ -16,14 +16,14 @@
 #include "core/arena.h"
 
 enum {
-    PIN_TAG_MAX_BYTES = 256,     /* longer hashtags are not tags */
-    PIN_TEXT_MAX_TAGS = 64,      /* further hashtags render as links but are not listed */
+    PIN_TAG_MAX_BYTES = 256, /* longer hashtags are not tags */
+    PIN_TEXT_MAX_TAGS = 64,  /* further hashtags render as links but are not listed */
     PIN_TEXT_MAX_MENTIONS = 64,
 };
 
 typedef struct pin_text_tag {
-    const char *name;  /* as written, without '#', NUL-terminated (arena) */
-    const char *key;   /* case-folded form for comparison and URLs (arena) */
+    const char *name; /* as written, without '#', NUL-terminated (arena) */
+    const char *key;  /* case-folded form for comparison and URLs (arena) */
 } pin_text_tag;
 
 typedef struct pin_text_mention {
@@ -39,16 +39,16 @@ typedef const char *(*pin_text_resolve_fn)(void *ctx, pin_arena *a, const char *
                                            const char *domain);
 
 typedef struct pin_text_opts {
-    const char *base_url;           /* e.g. "https://pin.example" (no trailing slash) */
-    pin_text_resolve_fn resolve;    /* may be NULL: then no mention is linked */
+    const char *base_url;        /* e.g. "https://pin.example" (no trailing slash) */
+    pin_text_resolve_fn resolve; /* may be NULL: then no mention is linked */
     void *resolve_ctx;
 } pin_text_opts;
 
 typedef struct pin_text_out {
-    const char *html;               /* Mastodon-style content HTML (arena) */
-    pin_text_tag *tags;             /* distinct by key, in order of appearance */
+    const char *html;   /* Mastodon-style content HTML (arena) */
+    pin_text_tag *tags; /* distinct by key, in order of appearance */
     size_t ntags;
-    pin_text_mention *mentions;     /* distinct, in order of appearance */
+    pin_text_mention *mentions; /* distinct, in order of appearance */
     size_t nmentions;
 } pin_text_out;
 

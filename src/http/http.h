@@ -23,8 +23,8 @@ typedef struct pin_param {
     const char *key;
     const char *value; /* NUL-terminated; may contain NUL only if len says so */
     size_t len;
-    bool file;         /* a multipart file streamed to disk: value is its temporary
-                          path (removed by the server when the request ends), len its size */
+    bool file; /* a multipart file streamed to disk: value is its temporary
+                  path (removed by the server when the request ends), len its size */
     struct pin_param *next;
 } pin_param;
 
@@ -35,27 +35,27 @@ typedef struct pin_header {
 
 typedef struct pin_req {
     pin_arena arena;
-    uint64_t id;            /* request id, also in every log line */
-    int64_t start_us;       /* monotonic, for the access log */
-    const char *method;     /* "GET", ... */
-    const char *path;       /* percent-decoded, valid UTF-8, no NUL */
-    const char *raw_uri;    /* as received, for logs */
+    uint64_t id;         /* request id, also in every log line */
+    int64_t start_us;    /* monotonic, for the access log */
+    const char *method;  /* "GET", ... */
+    const char *path;    /* percent-decoded, valid UTF-8, no NUL */
+    const char *raw_uri; /* as received, for logs */
     char client_ip[64];
     const char *content_type; /* lower-cased media type without parameters, or "" */
-    pin_param *query;       /* decoded query string, in order */
-    pin_param *form;        /* decoded urlencoded or multipart body fields */
-    const char *body;       /* raw body when not a form, NUL-terminated, else NULL */
+    pin_param *query;         /* decoded query string, in order */
+    pin_param *form;          /* decoded urlencoded or multipart body fields */
+    const char *body;         /* raw body when not a form, NUL-terminated, else NULL */
     size_t body_len;
-    void *conn;             /* libmicrohttpd connection, for header lookups */
-    void *route;            /* the app's routing decision (set by its begin hook) */
-    void *app_data;         /* anything else the app keeps per request */
+    void *conn;     /* libmicrohttpd connection, for header lookups */
+    void *route;    /* the app's routing decision (set by its begin hook) */
+    void *app_data; /* anything else the app keeps per request */
 
     /* The response, filled by the handler. */
-    int status;             /* 0 until set */
+    int status; /* 0 until set */
     const char *resp_type;
-    const char *resp_body;  /* arena or static; not freed by the server */
+    const char *resp_body; /* arena or static; not freed by the server */
     size_t resp_len;
-    int resp_fd;            /* >= 0: send this file (server closes it) */
+    int resp_fd; /* >= 0: send this file (server closes it) */
     int64_t resp_fd_off, resp_fd_len;
     pin_header *resp_headers;
     bool bad;               /* the server already decided a 4xx before routing */
@@ -74,10 +74,10 @@ typedef struct pin_http_app {
 } pin_http_app;
 
 typedef struct pin_http_opts {
-    const char *listen;     /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
-    int threads;            /* worker threads; 0 = one per core */
-    int conn_timeout_s;     /* idle or slow connections are closed after this (default 30) */
-    bool trust_proxy;       /* X-Forwarded-For from a loopback peer names the client */
+    const char *listen; /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
+    int threads;        /* worker threads; 0 = one per core */
+    int conn_timeout_s; /* idle or slow connections are closed after this (default 30) */
+    bool trust_proxy;   /* X-Forwarded-For from a loopback peer names the client */
 } pin_http_opts;
 
 typedef struct pin_http_server pin_http_server;

@@ -8,21 +8,35 @@
 int pin_http_status_of(pin_err err)
 {
     switch (err) {
-    case PIN_OK: return 200;
-    case PIN_EINVAL: return 400;
-    case PIN_EAUTH: return 401;
-    case PIN_EFORBIDDEN: return 403;
-    case PIN_ENOTFOUND: return 404;
-    case PIN_EMETHOD: return 405;
-    case PIN_ECONFLICT: return 409;
-    case PIN_ETOOBIG: return 413;
-    case PIN_EUNPROCESSABLE: return 422;
-    case PIN_EMEDIATYPE: return 415;
-    case PIN_ERATELIMIT: return 429;
+    case PIN_OK:
+        return 200;
+    case PIN_EINVAL:
+        return 400;
+    case PIN_EAUTH:
+        return 401;
+    case PIN_EFORBIDDEN:
+        return 403;
+    case PIN_ENOTFOUND:
+        return 404;
+    case PIN_EMETHOD:
+        return 405;
+    case PIN_ECONFLICT:
+        return 409;
+    case PIN_ETOOBIG:
+        return 413;
+    case PIN_EUNPROCESSABLE:
+        return 422;
+    case PIN_EMEDIATYPE:
+        return 415;
+    case PIN_ERATELIMIT:
+        return 429;
     case PIN_EUNAVAILABLE:
-    case PIN_EBUSY: return 503;
-    case PIN_ENOSPACE: return 507;
-    case PIN_EIO: return 500;
+    case PIN_EBUSY:
+        return 503;
+    case PIN_ENOSPACE:
+        return 507;
+    case PIN_EIO:
+        return 500;
     }
     return 500;
 }
@@ -30,19 +44,32 @@ int pin_http_status_of(pin_err err)
 static const char *generic(int status)
 {
     switch (status) {
-    case 400: return "Bad request";
-    case 401: return "The access token is invalid";
-    case 403: return "This action is not allowed";
-    case 404: return "Record not found";
-    case 405: return "Method not allowed";
-    case 409: return "Conflict";
-    case 413: return "Request body too large";
-    case 415: return "Unsupported Content-Type: send application/json, a form, or multipart";
-    case 422: return "Validation failed";
-    case 429: return "Too many requests";
-    case 503: return "The service is busy; try again shortly";
-    case 507: return "Storage is full; try again later";
-    default: return "Something went wrong on our side";
+    case 400:
+        return "Bad request";
+    case 401:
+        return "The access token is invalid";
+    case 403:
+        return "This action is not allowed";
+    case 404:
+        return "Record not found";
+    case 405:
+        return "Method not allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Request body too large";
+    case 415:
+        return "Unsupported Content-Type: send application/json, a form, or multipart";
+    case 422:
+        return "Validation failed";
+    case 429:
+        return "Too many requests";
+    case 503:
+        return "The service is busy; try again shortly";
+    case 507:
+        return "Storage is full; try again later";
+    default:
+        return "Something went wrong on our side";
     }
 }
 

@@ -49,7 +49,8 @@ pin_err pin_router_find(const void *table, size_t count, size_t stride, const ch
         if (!path_seen) pin_buf_init(&methods, a);
         /* Name each method once (a literal and a :param route may both match). */
         bool listed = false;
-        for (const char *p = methods.data; path_seen && p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 2 : 0)) {
+        for (const char *p = methods.data; path_seen && p && *p;
+             p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 2 : 0)) {
             if (!strncmp(p, r->method, strlen(r->method)) &&
                 (p[strlen(r->method)] == ',' || !p[strlen(r->method)]))
                 listed = true;

@@ -237,7 +237,8 @@ static void client_ip(req_int *r, struct MHD_Connection *conn)
     /* The proxy appends the address it saw last: take the last entry. */
     const char *last = strrchr(xff, ',');
     last = last ? last + 1 : xff;
-    while (*last == ' ') last++;
+    while (*last == ' ')
+        last++;
     size_t n = strcspn(last, " ,");
     if (n == 0 || n >= cap) return;
     for (size_t i = 0; i < n; i++) {
@@ -251,10 +252,12 @@ static const char *media_type(pin_arena *a, const char *ct)
 {
     if (!ct) return "";
     size_t n = strcspn(ct, ";");
-    while (n > 0 && ct[n - 1] == ' ') n--;
+    while (n > 0 && ct[n - 1] == ' ')
+        n--;
     if (n > 200) n = 200;
     char *m = pin_arena_strndup(a, ct, n);
-    for (char *p = m; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = m; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     return m;
 }
 
@@ -268,8 +271,8 @@ static enum MHD_Result queue(req_int *r, struct MHD_Connection *conn)
                                                        (uint64_t)q->resp_fd_off);
         r->sent_bytes = q->resp_fd_len;
     } else {
-        resp = MHD_create_response_from_buffer(q->resp_len, (void *)(q->resp_body ? q->resp_body : ""),
-                                               MHD_RESPMEM_PERSISTENT);
+        resp = MHD_create_response_from_buffer(
+            q->resp_len, (void *)(q->resp_body ? q->resp_body : ""), MHD_RESPMEM_PERSISTENT);
         r->sent_bytes = (int64_t)q->resp_len;
     }
     if (!resp) return MHD_NO;
@@ -305,7 +308,8 @@ static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const c
     }
     if (!*key) f->bad_name = true;
     if (!strcasecmp(key, "Content-Length")) {
-        if (f->cl++ && (!value || !f->first_cl || strcmp(value, f->first_cl) != 0)) f->cl_conflict = true;
+        if (f->cl++ && (!value || !f->first_cl || strcmp(value, f->first_cl) != 0))
+            f->cl_conflict = true;
         if (!f->first_cl) f->first_cl = value;
     } else if (!strcasecmp(key, "Transfer-Encoding")) {
         f->te++;
@@ -371,7 +375,8 @@ static bool start(req_int *r, struct MHD_Connection *conn, const char *url, cons
         unsigned long long n = strtoull(cl, &end, 10);
         if (*end || end == cl || n > (unsigned long long)r->limit) {
             pin_resp_error(q, *end || end == cl ? PIN_EINVAL : PIN_ETOOBIG,
-                           *end || end == cl ? "Malformed Content-Length" : "Request body too large");
+                           *end || end == cl ? "Malformed Content-Length"
+                                             : "Request body too large");
             return false; /* answer now, without reading the body */
         }
     }
@@ -498,7 +503,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char buf[512];
     vsnprintf(buf, sizeof(buf), fmt, ap);
     size_t n = strlen(buf);
-    while (n && buf[n - 1] == '\n') buf[--n] = 0;
+    while (n && buf[n - 1] == '\n')
+        buf[--n] = 0;
     PIN_DEBUG("libmicrohttpd: %s", buf);
 }
 

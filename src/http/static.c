@@ -61,8 +61,9 @@ void pin_http_static_file(pin_req *req, const char *dir, const char *name)
         pin_resp_error(req, PIN_ENOTFOUND, NULL);
         return;
     }
-    const char *etag = pin_arena_printf(&req->arena, "\"%llx-%llx\"", (unsigned long long)st.st_size,
-                                        (unsigned long long)st.st_mtime);
+    const char *etag =
+        pin_arena_printf(&req->arena, "\"%llx-%llx\"", (unsigned long long)st.st_size,
+                         (unsigned long long)st.st_mtime);
     pin_http_send_file(req, fd, st.st_size, type, etag, "public, max-age=3600");
 }
 
@@ -112,11 +113,13 @@ void pin_http_send_file(pin_req *req, int fd, int64_t size, const char *type, co
     const char *range = pin_req_header(req, "Range");
     const char *if_range = pin_req_header(req, "If-Range");
     int64_t from = 0, to = size - 1;
-    int r = range && (!if_range || !strcmp(if_range, etag)) ? parse_range(range, size, &from, &to) : 0;
+    int r =
+        range && (!if_range || !strcmp(if_range, etag)) ? parse_range(range, size, &from, &to) : 0;
     if (r < 0) {
         close(fd);
         pin_resp_set(req, 416, "text/plain; charset=utf-8", "", 0);
-        pin_resp_header(req, "Content-Range", pin_arena_printf(&req->arena, "bytes */%lld", (long long)size));
+        pin_resp_header(req, "Content-Range",
+                        pin_arena_printf(&req->arena, "bytes */%lld", (long long)size));
         return;
     }
     pin_resp_set(req, r > 0 ? 206 : 200, type, NULL, 0);

@@ -76,10 +76,14 @@ static int ensure_dirs(pin_blobs *b, const char *key, bool *created)
     char top[3] = {key[0], key[1], 0}, sub[8], path[80];
     rel_paths(key, sub, path);
     *created = false;
-    if (mkdirat(b->dirfd, top, 0750) == 0) *created = true;
-    else if (errno != EEXIST) return -1;
-    if (mkdirat(b->dirfd, sub, 0750) == 0) *created = true;
-    else if (errno != EEXIST) return -1;
+    if (mkdirat(b->dirfd, top, 0750) == 0)
+        *created = true;
+    else if (errno != EEXIST)
+        return -1;
+    if (mkdirat(b->dirfd, sub, 0750) == 0)
+        *created = true;
+    else if (errno != EEXIST)
+        return -1;
     return 0;
 }
 
@@ -285,7 +289,8 @@ pin_err pin_blob_verify(pin_blobs *b, const char *key)
     crypto_hash_sha256_init(&st);
     unsigned char buf[65536];
     ssize_t n;
-    while ((n = read(fd, buf, sizeof(buf))) > 0) crypto_hash_sha256_update(&st, buf, (size_t)n);
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        crypto_hash_sha256_update(&st, buf, (size_t)n);
     close(fd);
     if (n < 0) return PIN_EIO;
     unsigned char h[32];

@@ -58,13 +58,19 @@ void pin_image_result_clear(pin_image_result *r)
 static const char *loader_for(pin_img_type t)
 {
     switch (t) {
-    case PIN_IMG_JPEG: return "jpegload";
-    case PIN_IMG_PNG: return "pngload";
-    case PIN_IMG_WEBP: return "webpload";
-    case PIN_IMG_GIF: return "gifload";
+    case PIN_IMG_JPEG:
+        return "jpegload";
+    case PIN_IMG_PNG:
+        return "pngload";
+    case PIN_IMG_WEBP:
+        return "webpload";
+    case PIN_IMG_GIF:
+        return "gifload";
     case PIN_IMG_HEIC:
-    case PIN_IMG_AVIF: return "heifload";
-    default: return NULL;
+    case PIN_IMG_AVIF:
+        return "heifload";
+    default:
+        return NULL;
     }
 }
 
@@ -83,7 +89,8 @@ static VipsImage *bare(VipsImage *in)
     VipsImage *c;
     if (vips_copy(in, &c, NULL)) return NULL;
     gchar **fields = vips_image_get_fields(c);
-    for (int i = 0; fields && fields[i]; i++) vips_image_remove(c, fields[i]);
+    for (int i = 0; fields && fields[i]; i++)
+        vips_image_remove(c, fields[i]);
     g_strfreev(fields);
     return c;
 }
@@ -180,14 +187,15 @@ static int load_shrunk(pin_img_type type, const char *path, int64_t longest, Vip
     switch (type) {
     case PIN_IMG_JPEG: {
         int shrink = 1;
-        while (shrink < 8 && longest / (shrink * 2) >= feed) shrink *= 2;
+        while (shrink < 8 && longest / (shrink * 2) >= feed)
+            shrink *= 2;
         return vips_jpegload(path, out, "shrink", shrink, "fail_on", VIPS_FAIL_ON_TRUNCATED,
                              "access", VIPS_ACCESS_SEQUENTIAL, NULL);
     }
     case PIN_IMG_WEBP: {
         double scale = longest > feed ? (double)feed / (double)longest : 1.0;
-        return vips_webpload(path, out, "scale", scale, "fail_on", VIPS_FAIL_ON_TRUNCATED,
-                             "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+        return vips_webpload(path, out, "scale", scale, "fail_on", VIPS_FAIL_ON_TRUNCATED, "access",
+                             VIPS_ACCESS_SEQUENTIAL, NULL);
     }
     case PIN_IMG_PNG:
         return vips_pngload(path, out, "fail_on", VIPS_FAIL_ON_TRUNCATED, "access",
@@ -199,7 +207,8 @@ static int load_shrunk(pin_img_type type, const char *path, int64_t longest, Vip
     case PIN_IMG_AVIF:
         return vips_heifload(path, out, "fail_on", VIPS_FAIL_ON_TRUNCATED, "access",
                              VIPS_ACCESS_SEQUENTIAL, NULL);
-    default: return -1;
+    default:
+        return -1;
     }
 }
 
@@ -281,7 +290,8 @@ pin_err pin_image_process(pin_arena *a, const char *path, const pin_image_opts *
         return PIN_EUNPROCESSABLE;
     }
     const char *used = NULL;
-    if (vips_image_get_typeof(hdr, VIPS_META_LOADER)) vips_image_get_string(hdr, VIPS_META_LOADER, &used);
+    if (vips_image_get_typeof(hdr, VIPS_META_LOADER))
+        vips_image_get_string(hdr, VIPS_META_LOADER, &used);
     bool same_loader = used && !strncmp(used, loader, strlen(loader));
     int64_t w = vips_image_get_width(hdr), h = vips_image_get_height(hdr);
     int orientation = vips_image_get_orientation(hdr);

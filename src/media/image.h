@@ -40,16 +40,16 @@ typedef struct pin_derivative {
 } pin_derivative;
 
 typedef struct pin_image_result {
-    pin_img_type type;      /* of the original */
-    int width, height;      /* of the original, upright */
+    pin_img_type type; /* of the original */
+    int width, height; /* of the original, upright */
     pin_derivative d[PIN_DERIV_COUNT];
-    const char *blurhash;   /* in the arena passed to pin_image_process */
+    const char *blurhash; /* in the arena passed to pin_image_process */
 } pin_image_result;
 
 typedef struct pin_image_opts {
-    int64_t max_pixels;     /* refuse originals larger than this */
+    int64_t max_pixels;      /* refuse originals larger than this */
     double focus_x, focus_y; /* -1..1, Mastodon's focal point; centre the square crop on it */
-    bool square_only;       /* avatars: every size is a centred square */
+    bool square_only;        /* avatars: every size is a centred square */
 } pin_image_opts;
 
 /* Sets libvips up for a server (call once, from main, before threads):

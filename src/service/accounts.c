@@ -19,10 +19,11 @@ void pin_field_error_add(pin_field_errors *fe, const char *field, const char *co
 }
 
 static const char *const reserved[] = {
-    "about", "abuse", "admin", "administrator", "api", "assets", "auth", "explore", "healthz",
-    "help", "hostmaster", "inbox", "instance", "mail", "media", "metrics", "moderator", "nodeinfo",
-    "oauth", "outbox", "pinhole", "postmaster", "readyz", "root", "search", "security",
-    "settings", "static", "status", "support", "system", "tags", "users", "web", "webmaster",
+    "about",      "abuse",   "admin",     "administrator", "api",      "assets",   "auth",
+    "explore",    "healthz", "help",      "hostmaster",    "inbox",    "instance", "mail",
+    "media",      "metrics", "moderator", "nodeinfo",      "oauth",    "outbox",   "pinhole",
+    "postmaster", "readyz",  "root",      "search",        "security", "settings", "static",
+    "status",     "support", "system",    "tags",          "users",    "web",      "webmaster",
     "well-known", "www",
 };
 
@@ -50,7 +51,8 @@ static bool username_reserved(const char *key)
 static char *lower(pin_arena *a, const char *s)
 {
     char *k = pin_arena_strdup(a, s);
-    for (char *p = k; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = k; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     return k;
 }
 
@@ -72,7 +74,8 @@ static bool email_valid(const char *s)
 static size_t chars(const char *s)
 {
     size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
     return n;
 }
 
@@ -89,9 +92,9 @@ static pin_err reg_body(pin_db *db, void *ctx)
 {
     reg_tx *t = ctx;
     int64_t n = 0;
-    pin_err err = pin_db_i64(db, &n,
-                             "SELECT COUNT(*) FROM accounts WHERE username_key = ? AND domain = ''",
-                             "s", t->username_key);
+    pin_err err =
+        pin_db_i64(db, &n, "SELECT COUNT(*) FROM accounts WHERE username_key = ? AND domain = ''",
+                   "s", t->username_key);
     if (err) return err;
     if (n) pin_field_error_add(t->fe, "username", "ERR_TAKEN", "is already taken");
     err = pin_db_i64(db, &n, "SELECT COUNT(*) FROM users WHERE email_key = ?", "s", t->email_key);
@@ -143,7 +146,8 @@ pin_err pin_account_register(pin_svc *svc, pin_arena *a, const pin_register_in *
     if (!*username)
         pin_field_error_add(fe, "username", "ERR_BLANK", "can't be blank");
     else if (strlen(username) > PIN_USERNAME_MAX)
-        pin_field_error_add(fe, "username", "ERR_TOO_LONG", "is too long (maximum is 30 characters)");
+        pin_field_error_add(fe, "username", "ERR_TOO_LONG",
+                            "is too long (maximum is 30 characters)");
     else if (!pin_username_valid(username))
         pin_field_error_add(fe, "username", "ERR_INVALID",
                             "must contain only letters, numbers, underscores, dots and dashes, "
@@ -160,23 +164,33 @@ pin_err pin_account_register(pin_svc *svc, pin_arena *a, const pin_register_in *
     else if (!pin_utf8_valid(password, plen))
         pin_field_error_add(fe, "password", "ERR_INVALID", "is not valid text");
     else if (chars(password) < PIN_PASSWORD_MIN)
-        pin_field_error_add(fe, "password", "ERR_TOO_SHORT", "is too short (minimum is 8 characters)");
+        pin_field_error_add(fe, "password", "ERR_TOO_SHORT",
+                            "is too short (minimum is 8 characters)");
     else if (chars(password) > PIN_PASSWORD_MAX)
-        pin_field_error_add(fe, "password", "ERR_TOO_LONG", "is too long (maximum is 128 characters)");
+        pin_field_error_add(fe, "password", "ERR_TOO_LONG",
+                            "is too long (maximum is 128 characters)");
     if (!in->agreement) pin_field_error_add(fe, "agreement", "ERR_ACCEPTED", "must be accepted");
     if (in->locale && (strlen(in->locale) > 16 || !pin_utf8_valid(in->locale, strlen(in->locale))))
         pin_field_error_add(fe, "locale", "ERR_INVALID", "is not a supported language");
     if (in->reason && chars(in->reason) > 500)
-        pin_field_error_add(fe, "reason", "ERR_TOO_LONG", "is too long (maximum is 500 characters)");
+        pin_field_error_add(fe, "reason", "ERR_TOO_LONG",
+                            "is too long (maximum is 500 characters)");
     if (fe->n) return PIN_EUNPROCESSABLE;
 
     char hash[128];
-    pin_err err = pin_secret_password_hash(password, svc->cfg->argon2_ops,
-                                           svc->cfg->argon2_mem_kib, hash, sizeof(hash));
+    pin_err err = pin_secret_password_hash(password, svc->cfg->argon2_ops, svc->cfg->argon2_mem_kib,
+                                           hash, sizeof(hash));
     if (err) return err;
     const char *token = in->app_id ? pin_secret_token(a) : NULL;
-    reg_tx t = {svc, a, in, lower(a, username), lower(a, email), hash,
-                token ? pin_secret_hash(a, token) : NULL, out, fe};
+    reg_tx t = {svc,
+                a,
+                in,
+                lower(a, username),
+                lower(a, email),
+                hash,
+                token ? pin_secret_hash(a, token) : NULL,
+                out,
+                fe};
     pin_db *db;
     err = pin_svc_db(svc, &db);
     if (!err) err = pin_db_tx(db, true, reg_body, &t);
@@ -245,16 +259,17 @@ static void parse_fields(pin_arena *a, const char *json, pin_account *out)
         const char *n = json_string_value(json_object_get(f, "name"));
         const char *v = json_string_value(json_object_get(f, "value"));
         if (!n || !v) continue;
-        out->fields[out->nfields++] = (pin_profile_field){pin_arena_strdup(a, n), pin_arena_strdup(a, v)};
+        out->fields[out->nfields++] =
+            (pin_profile_field){pin_arena_strdup(a, n), pin_arena_strdup(a, v)};
     }
     json_decref(arr);
 }
 
 #define ACCOUNT_COLUMNS                                                                            \
     "a.id, a.username, a.domain, a.display_name, a.note, a.fields, a.locked, a.bot,"               \
-    " a.discoverable, a.followers_count, a.following_count, a.statuses_count,"                    \
-    " COALESCE(a.last_status_at, 0), a.created_at, COALESCE(a.suspended_at, 0), a.privacy,"       \
-    " a.sensitive, a.language, u.role, u.approved, u.email,"                                      \
+    " a.discoverable, a.followers_count, a.following_count, a.statuses_count,"                     \
+    " COALESCE(a.last_status_at, 0), a.created_at, COALESCE(a.suspended_at, 0), a.privacy,"        \
+    " a.sensitive, a.language, u.role, u.approved, u.email,"                                       \
     " (SELECT token FROM media WHERE id = a.avatar_media_id),"                                     \
     " (SELECT token FROM media WHERE id = a.header_media_id)"
 
@@ -294,7 +309,8 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
     if (err) return err;
     pin_q q;
     pin_db_query(db, &q,
-                 "SELECT " ACCOUNT_COLUMNS " FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
+                 "SELECT " ACCOUNT_COLUMNS
+                 " FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
                  " WHERE a.id = ?",
                  "i", id);
     bool found = pin_q_step(&q);
@@ -320,8 +336,8 @@ pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_acc
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     int64_t id;
-    err = pin_db_i64(db, &id, "SELECT id FROM accounts WHERE username_key = ? AND domain = ''",
-                     "s", key);
+    err = pin_db_i64(db, &id, "SELECT id FROM accounts WHERE username_key = ? AND domain = ''", "s",
+                     key);
     if (err) return err;
     return pin_account_get(svc, a, id, false, out);
 }
@@ -337,20 +353,20 @@ static pin_err upd_body(pin_db *db, void *ctx)
     upd_tx *t = ctx;
     const pin_profile_update *u = t->u;
     int64_t changed = 0;
-    pin_err err = pin_db_exec(
-        db, &changed,
-        "UPDATE accounts SET"
-        " display_name = COALESCE(?, display_name), note = COALESCE(?, note),"
-        " locked = CASE WHEN ? < 0 THEN locked ELSE ? END,"
-        " bot = CASE WHEN ? < 0 THEN bot ELSE ? END,"
-        " discoverable = CASE WHEN ? < 0 THEN discoverable ELSE ? END,"
-        " sensitive = CASE WHEN ? < 0 THEN sensitive ELSE ? END,"
-        " privacy = COALESCE(?, privacy), language = COALESCE(?, language),"
-        " fields = COALESCE(?, fields), updated_at = ? WHERE id = ?",
-        "ssiiiiiiiisssii", u->display_name, u->note, (int64_t)u->locked, (int64_t)u->locked,
-        (int64_t)u->bot, (int64_t)u->bot, (int64_t)u->discoverable, (int64_t)u->discoverable,
-        (int64_t)u->sensitive, (int64_t)u->sensitive, u->privacy, u->language, t->fields_json,
-        pin_now_ms(), t->v->account_id);
+    pin_err err =
+        pin_db_exec(db, &changed,
+                    "UPDATE accounts SET"
+                    " display_name = COALESCE(?, display_name), note = COALESCE(?, note),"
+                    " locked = CASE WHEN ? < 0 THEN locked ELSE ? END,"
+                    " bot = CASE WHEN ? < 0 THEN bot ELSE ? END,"
+                    " discoverable = CASE WHEN ? < 0 THEN discoverable ELSE ? END,"
+                    " sensitive = CASE WHEN ? < 0 THEN sensitive ELSE ? END,"
+                    " privacy = COALESCE(?, privacy), language = COALESCE(?, language),"
+                    " fields = COALESCE(?, fields), updated_at = ? WHERE id = ?",
+                    "ssiiiiiiiisssii", u->display_name, u->note, (int64_t)u->locked,
+                    (int64_t)u->locked, (int64_t)u->bot, (int64_t)u->bot, (int64_t)u->discoverable,
+                    (int64_t)u->discoverable, (int64_t)u->sensitive, (int64_t)u->sensitive,
+                    u->privacy, u->language, t->fields_json, pin_now_ms(), t->v->account_id);
     if (err) return err;
     return changed ? PIN_OK : PIN_ENOTFOUND;
 }
@@ -362,7 +378,7 @@ static void check_text(pin_field_errors *fe, const char *field, const char *s, s
         pin_field_error_add(fe, field, "ERR_INVALID", "is not valid text");
     else if (chars(s) > max)
         pin_field_error_add(fe, field, "ERR_TOO_LONG",
-                            max == PIN_NOTE_MAX ? "is too long (maximum is 500 characters)"
+                            max == PIN_NOTE_MAX    ? "is too long (maximum is 500 characters)"
                             : max == PIN_FIELD_MAX ? "is too long (maximum is 255 characters)"
                                                    : "is too long (maximum is 30 characters)");
 }
@@ -380,8 +396,10 @@ pin_err pin_account_update(pin_svc *svc, pin_arena *a, const pin_viewer *v,
     if (u->language) {
         size_t n = strlen(u->language);
         bool ok = n >= 2 && n <= 3;
-        for (size_t i = 0; ok && i < n; i++) ok = islower((unsigned char)u->language[i]);
-        if (!ok) pin_field_error_add(fe, "source[language]", "ERR_INVALID", "is not an ISO 639 code");
+        for (size_t i = 0; ok && i < n; i++)
+            ok = islower((unsigned char)u->language[i]);
+        if (!ok)
+            pin_field_error_add(fe, "source[language]", "ERR_INVALID", "is not an ISO 639 code");
     }
     const char *fields_json = NULL;
     if (u->set_fields) {
@@ -392,8 +410,8 @@ pin_err pin_account_update(pin_svc *svc, pin_arena *a, const pin_viewer *v,
             check_text(fe, "fields_attributes", u->fields[i].name, PIN_FIELD_MAX);
             check_text(fe, "fields_attributes", u->fields[i].value, PIN_FIELD_MAX);
             if (!*u->fields[i].name && !*u->fields[i].value) continue; /* blank rows drop */
-            json_array_append_new(arr, json_pack("{s:s?,s:s?}", "name", u->fields[i].name,
-                                                 "value", u->fields[i].value));
+            json_array_append_new(arr, json_pack("{s:s?,s:s?}", "name", u->fields[i].name, "value",
+                                                 u->fields[i].value));
         }
         char *s = json_dumps(arr, JSON_COMPACT);
         json_decref(arr);
@@ -419,10 +437,11 @@ static pin_err image_body(pin_db *db, void *ctx)
     image_tx *t = ctx;
     const char *purpose = t->header ? "header" : "avatar";
     int64_t old = 0;
-    pin_err err = pin_db_i64(db, &old,
-                             t->header ? "SELECT COALESCE(header_media_id, 0) FROM accounts WHERE id = ?"
-                                       : "SELECT COALESCE(avatar_media_id, 0) FROM accounts WHERE id = ?",
-                             "i", t->v->account_id);
+    pin_err err =
+        pin_db_i64(db, &old,
+                   t->header ? "SELECT COALESCE(header_media_id, 0) FROM accounts WHERE id = ?"
+                             : "SELECT COALESCE(avatar_media_id, 0) FROM accounts WHERE id = ?",
+                   "i", t->v->account_id);
     if (err) return err;
     int64_t mine = 0;
     err = pin_db_i64(db, &mine,
@@ -431,8 +450,9 @@ static pin_err image_body(pin_db *db, void *ctx)
     if (err) return err;
     if (!mine) return PIN_ENOTFOUND;
     err = pin_db_exec(db, NULL,
-                      t->header ? "UPDATE accounts SET header_media_id = ?, updated_at = ? WHERE id = ?"
-                                : "UPDATE accounts SET avatar_media_id = ?, updated_at = ? WHERE id = ?",
+                      t->header
+                          ? "UPDATE accounts SET header_media_id = ?, updated_at = ? WHERE id = ?"
+                          : "UPDATE accounts SET avatar_media_id = ?, updated_at = ? WHERE id = ?",
                       "iii", t->media, pin_now_ms(), t->v->account_id);
     /* The replaced image's rows go; its blobs are swept when unreferenced. */
     if (!err && old && old != t->media)

@@ -29,9 +29,9 @@ typedef struct pin_profile_field {
 typedef struct pin_account {
     pin_id id;
     const char *username;
-    const char *domain;       /* "" for local accounts */
+    const char *domain; /* "" for local accounts */
     const char *display_name;
-    const char *note;         /* as typed; rendered to HTML by the API */
+    const char *note; /* as typed; rendered to HTML by the API */
     pin_profile_field fields[PIN_FIELDS_MAX];
     int nfields;
     bool locked, bot, discoverable;
@@ -42,10 +42,10 @@ typedef struct pin_account {
     const char *avatar_token; /* media token of the avatar, NULL for the default */
     const char *header_token;
     /* Only for the account's owner (CredentialAccount.source / role): */
-    const char *privacy;      /* default post visibility */
+    const char *privacy; /* default post visibility */
     bool sensitive;
-    const char *language;     /* may be NULL */
-    const char *role;         /* "user", "moderator", "admin" */
+    const char *language; /* may be NULL */
+    const char *role;     /* "user", "moderator", "admin" */
     bool approved;
     const char *email;
 } pin_account;
@@ -53,15 +53,15 @@ typedef struct pin_account {
 typedef struct pin_register_in {
     const char *username, *email, *password, *locale, *reason;
     bool agreement;
-    pin_id app_id;            /* the app whose token registers (for the new token) */
-    pin_scopes scopes;        /* scopes of the new token */
-    const char *role;         /* NULL: "user" (admin tools may say "admin") */
-    bool force_approved;      /* admin tools skip the approval queue */
+    pin_id app_id;       /* the app whose token registers (for the new token) */
+    pin_scopes scopes;   /* scopes of the new token */
+    const char *role;    /* NULL: "user" (admin tools may say "admin") */
+    bool force_approved; /* admin tools skip the approval queue */
 } pin_register_in;
 
 typedef struct pin_register_out {
     pin_id account_id;
-    const char *token;        /* the new person's access token (NULL when app_id is 0) */
+    const char *token; /* the new person's access token (NULL when app_id is 0) */
     int64_t created_at;
 } pin_register_out;
 
@@ -81,12 +81,10 @@ pin_err pin_account_authenticate(pin_svc *svc, pin_arena *a, const char *login,
 
 /* Loads one account. `full` also loads the owner-only fields. PIN_ENOTFOUND
  * if there is none. */
-pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full,
-                        pin_account *out) PIN_WUR;
+pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_account *out) PIN_WUR;
 /* Finds a local account by username (any case), or user@domain where domain
  * is this instance's. PIN_ENOTFOUND otherwise. */
-pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct,
-                           pin_account *out) PIN_WUR;
+pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out) PIN_WUR;
 
 /* A profile change; NULL / -1 members are left as they are. */
 typedef struct pin_profile_update {

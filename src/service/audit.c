@@ -11,15 +11,23 @@ typedef struct check {
 #define FIX(table, column, actual)                                                                 \
     "UPDATE " table " AS t SET " column " = " actual " WHERE " column " <> " actual
 #define CHECK(table, column, actual)                                                               \
-    {table, column, DIFF(table, column, actual), FIX(table, column, actual)}
+    {                                                                                              \
+        table, column, DIFF(table, column, actual), FIX(table, column, actual)                     \
+    }
 
 static const check checks[] = {
-    CHECK("accounts", "followers_count", "(SELECT COUNT(*) FROM follows f WHERE f.target_id = t.id)"),
-    CHECK("accounts", "following_count", "(SELECT COUNT(*) FROM follows f WHERE f.account_id = t.id)"),
-    CHECK("accounts", "statuses_count", "(SELECT COUNT(*) FROM statuses s WHERE s.account_id = t.id)"),
-    CHECK("statuses", "replies_count", "(SELECT COUNT(*) FROM statuses r WHERE r.in_reply_to_id = t.id)"),
-    CHECK("statuses", "favourites_count", "(SELECT COUNT(*) FROM favourites f WHERE f.status_id = t.id)"),
-    CHECK("statuses", "reblogs_count", "(SELECT COUNT(*) FROM statuses b WHERE b.reblog_of_id = t.id)"),
+    CHECK("accounts", "followers_count",
+          "(SELECT COUNT(*) FROM follows f WHERE f.target_id = t.id)"),
+    CHECK("accounts", "following_count",
+          "(SELECT COUNT(*) FROM follows f WHERE f.account_id = t.id)"),
+    CHECK("accounts", "statuses_count",
+          "(SELECT COUNT(*) FROM statuses s WHERE s.account_id = t.id)"),
+    CHECK("statuses", "replies_count",
+          "(SELECT COUNT(*) FROM statuses r WHERE r.in_reply_to_id = t.id)"),
+    CHECK("statuses", "favourites_count",
+          "(SELECT COUNT(*) FROM favourites f WHERE f.status_id = t.id)"),
+    CHECK("statuses", "reblogs_count",
+          "(SELECT COUNT(*) FROM statuses b WHERE b.reblog_of_id = t.id)"),
 };
 
 typedef struct audit_tx {

@@ -14,7 +14,8 @@ static const int64_t DAY = 86400000;
 /* Fills the 7-day history of a tag, newest day first. */
 static pin_err tag_history(pin_db *db, pin_tag *t, int64_t today)
 {
-    for (int i = 0; i < PIN_TREND_DAYS; i++) t->history[i] = (pin_tag_day){(today - i) * DAY, 0, 0};
+    for (int i = 0; i < PIN_TREND_DAYS; i++)
+        t->history[i] = (pin_tag_day){(today - i) * DAY, 0, 0};
     pin_q q;
     pin_db_query(db, &q,
                  "SELECT day, SUM(uses), COUNT(*) FROM tag_uses WHERE tag_id = ? AND day > ?"
@@ -72,17 +73,19 @@ static pin_err follow_body(pin_db *db, void *ctx)
 {
     follow_tx *t = ctx;
     int64_t now = pin_now_ms();
-    pin_err err = pin_db_exec(db, NULL,
-                              "INSERT INTO tags (id, name, name_key, created_at) VALUES (?, ?, ?, ?)"
-                              " ON CONFLICT (name_key) DO NOTHING",
-                              "issi", pin_id_new(), t->name, t->key, now);
+    pin_err err =
+        pin_db_exec(db, NULL,
+                    "INSERT INTO tags (id, name, name_key, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT (name_key) DO NOTHING",
+                    "issi", pin_id_new(), t->name, t->key, now);
     int64_t tag = 0;
     if (!err) err = pin_db_i64(db, &tag, "SELECT id FROM tags WHERE name_key = ?", "s", t->key);
     if (!err && t->on)
-        err = pin_db_exec(db, NULL,
-                          "INSERT INTO tag_follows (account_id, tag_id, created_at) VALUES (?, ?, ?)"
-                          " ON CONFLICT DO NOTHING",
-                          "iii", t->me, tag, now);
+        err =
+            pin_db_exec(db, NULL,
+                        "INSERT INTO tag_follows (account_id, tag_id, created_at) VALUES (?, ?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        "iii", t->me, tag, now);
     else if (!err)
         err = pin_db_exec(db, NULL, "DELETE FROM tag_follows WHERE account_id = ? AND tag_id = ?",
                           "ii", t->me, tag);
@@ -102,8 +105,8 @@ pin_err pin_tag_follow(pin_svc *svc, pin_arena *a, const pin_viewer *v, const ch
     return pin_db_tx(db, true, follow_body, &t);
 }
 
-pin_err pin_followed_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int limit,
-                          pin_tag **out, int *n)
+pin_err pin_followed_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int limit, pin_tag **out,
+                          int *n)
 {
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
@@ -116,7 +119,8 @@ pin_err pin_followed_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int l
                  "SELECT t.name_key FROM tag_follows f JOIN tags t ON t.id = f.tag_id WHERE"
                  " f.account_id = ? ORDER BY f.created_at DESC LIMIT ?",
                  "ii", v->account_id, (int64_t)limit);
-    while (pin_q_step(&q) && k < limit) keys[k++] = pin_q_strdup(&q, 0, a);
+    while (pin_q_step(&q) && k < limit)
+        keys[k++] = pin_q_strdup(&q, 0, a);
     err = pin_q_end(&q);
     *out = pin_arena_zalloc(a, sizeof(pin_tag) * (size_t)(k ? k : 1));
     *n = 0;
@@ -149,13 +153,15 @@ pin_err pin_trends_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int lim
                  "SELECT tag_id FROM tag_uses WHERE day > ? GROUP BY tag_id ORDER BY COUNT(*) DESC"
                  " LIMIT 200",
                  "i", today - PIN_TREND_DAYS);
-    while (pin_q_step(&q) && nc < CANDIDATES) c[nc++].id = pin_q_i64(&q, 0);
+    while (pin_q_step(&q) && nc < CANDIDATES)
+        c[nc++].id = pin_q_i64(&q, 0);
     err = pin_q_end(&q);
     for (int i = 0; !err && i < nc; i++) {
-        pin_db_query(db, &q,
-                     "SELECT t.name, t.name_key, (SELECT COUNT(*) FROM tag_follows f WHERE f.tag_id ="
-                     " t.id AND f.account_id = ?) FROM tags t WHERE t.id = ?",
-                     "ii", v->account_id, c[i].id);
+        pin_db_query(
+            db, &q,
+            "SELECT t.name, t.name_key, (SELECT COUNT(*) FROM tag_follows f WHERE f.tag_id ="
+            " t.id AND f.account_id = ?) FROM tags t WHERE t.id = ?",
+            "ii", v->account_id, c[i].id);
         if (pin_q_step(&q)) {
             c[i].name = pin_q_strdup(&q, 0, a);
             c[i].key = pin_q_strdup(&q, 1, a);
@@ -163,7 +169,8 @@ pin_err pin_trends_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int lim
         }
         err = pin_q_end(&q);
         if (!err) err = tag_history(db, &c[i], today);
-        for (int d = 0; d < PIN_TREND_DAYS; d++) c[i].score += (double)c[i].history[d].accounts * ldexp(1.0, -d);
+        for (int d = 0; d < PIN_TREND_DAYS; d++)
+            c[i].score += (double)c[i].history[d].accounts * ldexp(1.0, -d);
     }
     if (err) return err;
     qsort(c, (size_t)nc, sizeof(pin_tag), by_score);
@@ -215,7 +222,8 @@ pin_err pin_trends_statuses(pin_svc *svc, pin_arena *a, const pin_viewer *v, int
     if (offset < 0) offset = 0;
     int k = nc - offset > limit ? limit : nc - offset > 0 ? nc - offset : 0;
     *out = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)(k ? k : 1));
-    for (int i = 0; i < k; i++) (*out)[i] = c[offset + i].id;
+    for (int i = 0; i < k; i++)
+        (*out)[i] = c[offset + i].id;
     *n = k;
     return PIN_OK;
 }
@@ -229,7 +237,8 @@ static const char *prefix_end(pin_arena *a, const char *p)
 static char *lower_ascii(pin_arena *a, const char *s)
 {
     char *k = pin_arena_strdup(a, s);
-    for (char *p = k; *p; p++) *p = (char)tolower((unsigned char)*p);
+    for (char *p = k; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
     return k;
 }
 
@@ -241,7 +250,8 @@ static const char *fts_query(pin_arena *a, const char *q)
     pin_buf_init(&b, a);
     const char *p = q;
     while (*p) {
-        while (*p && isspace((unsigned char)*p)) p++;
+        while (*p && isspace((unsigned char)*p))
+            p++;
         if (!*p) break;
         pin_buf_putc(&b, '"');
         while (*p && !isspace((unsigned char)*p)) {
@@ -274,7 +284,8 @@ static pin_err search_body(pin_db *db, void *ctx)
     pin_id me = t->me;
     int64_t lim = t->limit, off = t->offset;
     const char *raw = t->q;
-    while (*raw == '@' || *raw == '#') raw++;
+    while (*raw == '@' || *raw == '#')
+        raw++;
     pin_err err = PIN_OK;
     pin_q q;
     if (want(t->type, "accounts") && *raw) {
@@ -288,15 +299,17 @@ static pin_err search_body(pin_db *db, void *ctx)
             pin_buf_putc(&like, *p);
         }
         pin_buf_putc(&like, '%');
-        pin_db_query(db, &q,
-                     "SELECT a.id FROM accounts a WHERE a.domain = '' AND a.suspended_at IS NULL AND"
-                     " ((a.username_key >= ? AND a.username_key < ?) OR lower(a.display_name) LIKE"
-                     " ? ESCAPE '\\') AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ?"
-                     " AND b.target_id = a.id) OR (b.account_id = a.id AND b.target_id = ?))"
-                     " ORDER BY CASE WHEN a.username_key = ? THEN 0 ELSE 1 END, a.followers_count DESC,"
-                     " a.id LIMIT ? OFFSET ?",
-                     "sssiisii", key, prefix_end(a, key), like.data, me, me, key, lim, off);
-        while (pin_q_step(&q) && r->naccounts < t->limit) r->accounts[r->naccounts++] = pin_q_i64(&q, 0);
+        pin_db_query(
+            db, &q,
+            "SELECT a.id FROM accounts a WHERE a.domain = '' AND a.suspended_at IS NULL AND"
+            " ((a.username_key >= ? AND a.username_key < ?) OR lower(a.display_name) LIKE"
+            " ? ESCAPE '\\') AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ?"
+            " AND b.target_id = a.id) OR (b.account_id = a.id AND b.target_id = ?))"
+            " ORDER BY CASE WHEN a.username_key = ? THEN 0 ELSE 1 END, a.followers_count DESC,"
+            " a.id LIMIT ? OFFSET ?",
+            "sssiisii", key, prefix_end(a, key), like.data, me, me, key, lim, off);
+        while (pin_q_step(&q) && r->naccounts < t->limit)
+            r->accounts[r->naccounts++] = pin_q_i64(&q, 0);
         err = pin_q_end(&q);
         if (err) return err;
     }
@@ -311,7 +324,8 @@ static pin_err search_body(pin_db *db, void *ctx)
                          " ORDER BY CASE WHEN t.name_key = ? THEN 0 ELSE 1 END, (SELECT COUNT(*)"
                          " FROM status_tags st WHERE st.tag_id = t.id) DESC LIMIT ? OFFSET ?",
                          "sssii", key, prefix_end(a, key), key, lim, off);
-            while (pin_q_step(&q) && k < t->limit) keys[k++] = pin_q_strdup(&q, 0, a);
+            while (pin_q_step(&q) && k < t->limit)
+                keys[k++] = pin_q_strdup(&q, 0, a);
             err = pin_q_end(&q);
             for (int i = 0; !err && i < k; i++) {
                 err = load_tag(db, a, me, keys[i], &r->tags[r->ntags]);
@@ -325,30 +339,33 @@ static pin_err search_body(pin_db *db, void *ctx)
         if (pin_db_kind_of(db) == PIN_DB_SQLITE) {
             const char *fq = fts_query(a, t->q);
             if (!fq) return PIN_OK;
-            pin_db_query(db, &q,
-                         "SELECT s.id FROM status_search f JOIN statuses s ON s.id = f.rowid WHERE"
-                         " status_search MATCH ? AND " PIN_VISIBLE("s") " ORDER BY f.rank, s.id DESC"
-                         " LIMIT ? OFFSET ?",
-                         "siiiii", fq, me, me, me, lim, off);
+            pin_db_query(
+                db, &q,
+                "SELECT s.id FROM status_search f JOIN statuses s ON s.id = f.rowid WHERE"
+                " status_search MATCH ? AND " PIN_VISIBLE("s") " ORDER BY f.rank, s.id DESC"
+                                                               " LIMIT ? OFFSET ?",
+                "siiiii", fq, me, me, me, lim, off);
         } else {
             pin_db_query(db, &q,
                          "SELECT s.id FROM statuses s WHERE to_tsvector('simple', s.text) @@"
-                         " plainto_tsquery('simple', ?) AND " PIN_VISIBLE("s")
-                         " ORDER BY s.id DESC LIMIT ? OFFSET ?",
+                         " plainto_tsquery('simple', ?) AND " PIN_VISIBLE(
+                             "s") " ORDER BY s.id DESC LIMIT ? OFFSET ?",
                          "siiiii", t->q, me, me, me, lim, off);
         }
-        while (pin_q_step(&q) && r->nstatuses < t->limit) r->statuses[r->nstatuses++] = pin_q_i64(&q, 0);
+        while (pin_q_step(&q) && r->nstatuses < t->limit)
+            r->statuses[r->nstatuses++] = pin_q_i64(&q, 0);
         err = pin_q_end(&q);
     }
     return err;
 }
 
-pin_err pin_search(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char *q,
-                   const char *type, int limit, int offset, pin_search_result *out)
+pin_err pin_search(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char *q, const char *type,
+                   int limit, int offset, pin_search_result *out)
 {
     memset(out, 0, sizeof(*out));
     if (!q || !pin_utf8_valid(q, strlen(q)) || strlen(q) > 500) return PIN_EINVAL;
-    if (type && *type && strcmp(type, "accounts") && strcmp(type, "hashtags") && strcmp(type, "statuses"))
+    if (type && *type && strcmp(type, "accounts") && strcmp(type, "hashtags") &&
+        strcmp(type, "statuses"))
         return PIN_EINVAL;
     if (limit < 1 || limit > 40) limit = 20;
     if (offset < 0 || offset > 10000) offset = 0;

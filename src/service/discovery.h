@@ -14,16 +14,16 @@
 enum { PIN_TREND_DAYS = 7 };
 
 typedef struct pin_tag_day {
-    int64_t day_ms;  /* midnight UTC */
+    int64_t day_ms; /* midnight UTC */
     int64_t uses, accounts;
 } pin_tag_day;
 
 typedef struct pin_tag {
     pin_id id;
-    const char *name;      /* as first written */
-    const char *key;       /* case-folded */
+    const char *name;                    /* as first written */
+    const char *key;                     /* case-folded */
     pin_tag_day history[PIN_TREND_DAYS]; /* newest first */
-    bool following;        /* the viewer follows it */
+    bool following;                      /* the viewer follows it */
     double score;
 } pin_tag;
 
@@ -34,8 +34,8 @@ pin_err pin_tag_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char 
  * posts appear in the home timeline. PIN_EUNPROCESSABLE for a non-tag. */
 pin_err pin_tag_follow(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char *name, bool on,
                        pin_tag *out) PIN_WUR;
-pin_err pin_followed_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int limit,
-                          pin_tag **out, int *n) PIN_WUR;
+pin_err pin_followed_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int limit, pin_tag **out,
+                          int *n) PIN_WUR;
 
 /* Trending tags and posts, best first. */
 pin_err pin_trends_tags(pin_svc *svc, pin_arena *a, const pin_viewer *v, int limit, int offset,
@@ -55,7 +55,7 @@ typedef struct pin_search_result {
 /* Searches accounts (prefix of username or display name), hashtags
  * (prefix) and post captions (full text) for `q`. `type` NULL for all or
  * "accounts" / "hashtags" / "statuses". */
-pin_err pin_search(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char *q,
-                   const char *type, int limit, int offset, pin_search_result *out) PIN_WUR;
+pin_err pin_search(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char *q, const char *type,
+                   int limit, int offset, pin_search_result *out) PIN_WUR;
 
 #endif

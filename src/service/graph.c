@@ -6,8 +6,8 @@
 #include "core/log.h"
 #include "service/notify.h"
 
-const char *const pin_ledger_causes[8] = {"followed", "unfollowed", "removed", "blocked",
-                                          "suspended", "deleted", "moderation", "other"};
+const char *const pin_ledger_causes[8] = {"followed",  "unfollowed", "removed",    "blocked",
+                                          "suspended", "deleted",    "moderation", "other"};
 
 static pin_err ledger(pin_db *db, pin_id account, pin_id follower, int delta, const char *cause)
 {
@@ -36,8 +36,9 @@ static pin_err edge_add(pin_db *db, pin_id follower, pin_id target, const char *
     /* Deliberately wrong (a build option): proves the invariant tests can fail. */
     if (id % 5 == 0) step = 2;
 #endif
-    err = pin_db_exec(db, NULL, "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?",
-                      "i", follower);
+    err = pin_db_exec(db, NULL,
+                      "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?", "i",
+                      follower);
     if (!err)
         err = pin_db_exec(db, NULL,
                           "UPDATE accounts SET followers_count = followers_count + ? WHERE id = ?",
@@ -51,13 +52,16 @@ static pin_err edge_add(pin_db *db, pin_id follower, pin_id target, const char *
 static pin_err edge_remove(pin_db *db, pin_id follower, pin_id target, const char *cause)
 {
     int64_t changed = 0;
-    pin_err err = pin_db_exec(db, &changed, "DELETE FROM follows WHERE account_id = ? AND target_id = ?",
-                              "ii", follower, target);
+    pin_err err =
+        pin_db_exec(db, &changed, "DELETE FROM follows WHERE account_id = ? AND target_id = ?",
+                    "ii", follower, target);
     if (err || !changed) return err;
-    err = pin_db_exec(db, NULL, "UPDATE accounts SET following_count = following_count - 1 WHERE id = ?",
-                      "i", follower);
+    err = pin_db_exec(db, NULL,
+                      "UPDATE accounts SET following_count = following_count - 1 WHERE id = ?", "i",
+                      follower);
     if (!err)
-        err = pin_db_exec(db, NULL, "UPDATE accounts SET followers_count = followers_count - 1 WHERE id = ?",
+        err = pin_db_exec(db, NULL,
+                          "UPDATE accounts SET followers_count = followers_count - 1 WHERE id = ?",
                           "i", target);
     if (!err) err = ledger(db, target, follower, -1, cause);
     return err;
@@ -95,7 +99,8 @@ pin_err pin_relationship_get(pin_svc *svc, pin_db *db, pin_id me, pin_id other, 
                  " (SELECT COUNT(*) FROM blocks WHERE account_id = ? AND target_id = ?),"
                  " (SELECT COUNT(*) FROM blocks WHERE account_id = ? AND target_id = ?),"
                  " (SELECT COUNT(*) FROM mutes WHERE account_id = ? AND target_id = ?),"
-                 " (SELECT COUNT(*) FROM mutes WHERE account_id = ? AND target_id = ? AND notifications = 1),"
+                 " (SELECT COUNT(*) FROM mutes WHERE account_id = ? AND target_id = ? AND "
+                 "notifications = 1),"
                  " (SELECT COUNT(*) FROM follow_requests WHERE account_id = ? AND target_id = ?),"
                  " (SELECT COUNT(*) FROM follow_requests WHERE account_id = ? AND target_id = ?)",
                  "iiiiiiiiiiiiiiii", me, other, other, me, me, other, other, me, me, other, me,
@@ -114,8 +119,17 @@ pin_err pin_relationship_get(pin_svc *svc, pin_db *db, pin_id me, pin_id other, 
     return pin_q_end(&q);
 }
 
-typedef enum { OP_FOLLOW, OP_UNFOLLOW, OP_REMOVE, OP_BLOCK, OP_UNBLOCK, OP_MUTE, OP_UNMUTE,
-               OP_ACCEPT, OP_REJECT } op_kind;
+typedef enum {
+    OP_FOLLOW,
+    OP_UNFOLLOW,
+    OP_REMOVE,
+    OP_BLOCK,
+    OP_UNBLOCK,
+    OP_MUTE,
+    OP_UNMUTE,
+    OP_ACCEPT,
+    OP_REJECT
+} op_kind;
 
 typedef struct op_tx {
     pin_svc *svc;
@@ -130,8 +144,8 @@ static pin_err op_body(pin_db *db, void *ctx)
     op_tx *t = ctx;
     pin_id me = t->me, other = t->other;
     int64_t n = 0;
-    pin_err err = pin_db_i64(db, &n, "SELECT COUNT(*) FROM accounts WHERE id = ? AND suspended_at IS NULL",
-                             "i", other);
+    pin_err err = pin_db_i64(
+        db, &n, "SELECT COUNT(*) FROM accounts WHERE id = ? AND suspended_at IS NULL", "i", other);
     if (err) return err;
     if (!n) return PIN_ENOTFOUND;
     bool blocked = false;
@@ -165,7 +179,8 @@ static pin_err op_body(pin_db *db, void *ctx)
     case OP_UNFOLLOW:
         err = edge_remove(db, me, other, "unfollowed");
         if (!err)
-            err = pin_db_exec(db, NULL, "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?",
+            err = pin_db_exec(db, NULL,
+                              "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?",
                               "ii", me, other);
         break;
     case OP_REMOVE:
@@ -187,8 +202,8 @@ static pin_err op_body(pin_db *db, void *ctx)
                               "iiii", pin_id_new(), me, other, pin_now_ms());
         break;
     case OP_UNBLOCK:
-        err = pin_db_exec(db, NULL, "DELETE FROM blocks WHERE account_id = ? AND target_id = ?", "ii",
-                          me, other);
+        err = pin_db_exec(db, NULL, "DELETE FROM blocks WHERE account_id = ? AND target_id = ?",
+                          "ii", me, other);
         break;
     case OP_MUTE:
         if (me == other) return PIN_EUNPROCESSABLE;
@@ -199,15 +214,15 @@ static pin_err op_body(pin_db *db, void *ctx)
                           "iiibi", pin_id_new(), me, other, t->flag, pin_now_ms());
         break;
     case OP_UNMUTE:
-        err = pin_db_exec(db, NULL, "DELETE FROM mutes WHERE account_id = ? AND target_id = ?", "ii",
-                          me, other);
+        err = pin_db_exec(db, NULL, "DELETE FROM mutes WHERE account_id = ? AND target_id = ?",
+                          "ii", me, other);
         break;
     case OP_ACCEPT:
     case OP_REJECT: {
         int64_t changed = 0;
         err = pin_db_exec(db, &changed,
-                          "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?", "ii",
-                          other, me);
+                          "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?",
+                          "ii", other, me);
         if (err) return err;
         if (!changed) return PIN_ENOTFOUND;
         if (t->op == OP_ACCEPT) {
@@ -244,7 +259,8 @@ pin_err pin_unfollow(pin_svc *svc, const pin_viewer *v, pin_id target, pin_relat
     return run_op(svc, v, target, OP_UNFOLLOW, false, rel);
 }
 
-pin_err pin_remove_follower(pin_svc *svc, const pin_viewer *v, pin_id follower, pin_relationship *rel)
+pin_err pin_remove_follower(pin_svc *svc, const pin_viewer *v, pin_id follower,
+                            pin_relationship *rel)
 {
     return run_op(svc, v, follower, OP_REMOVE, false, rel);
 }
@@ -284,7 +300,9 @@ pin_err pin_follow_request_answer(pin_svc *svc, const pin_viewer *v, pin_id from
     " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_id = " col ")"   \
     " OR (b.account_id = " col " AND b.target_id = ?)) ORDER BY e.id " order " LIMIT ?"
 #define LIST_BOTH(col, table, where)                                                               \
-    {LIST_SQL(col, table, where, "DESC"), LIST_SQL(col, table, where, "ASC")}
+    {                                                                                              \
+        LIST_SQL(col, table, where, "DESC"), LIST_SQL(col, table, where, "ASC")                    \
+    }
 
 static const char *const list_sql[5][2] = {
     LIST_BOTH("e.account_id", "follows", "e.target_id = ?"),
@@ -354,9 +372,11 @@ static pin_err ledger_body(pin_db *db, void *ctx)
     int64_t now = pin_now_ms(), today = now - now % day;
     int64_t first = today - (int64_t)(t->days - 1) * day;
     int64_t current = 0;
-    pin_err err = pin_db_i64(db, &current, "SELECT followers_count FROM accounts WHERE id = ?", "i", t->me);
+    pin_err err =
+        pin_db_i64(db, &current, "SELECT followers_count FROM accounts WHERE id = ?", "i", t->me);
     if (err) return err;
-    for (int i = 0; i < t->days; i++) t->rows[i].day_ms = first + (int64_t)i * day;
+    for (int i = 0; i < t->days; i++)
+        t->rows[i].day_ms = first + (int64_t)i * day;
     pin_q q;
     pin_db_query(db, &q,
                  "SELECT created_at / 86400000, cause, SUM(CASE WHEN delta > 0 THEN 1 ELSE 0 END),"
@@ -385,22 +405,28 @@ static pin_err ledger_body(pin_db *db, void *ctx)
                  " account_id = ? AND created_at >= ? ORDER BY id DESC LIMIT ?",
                  "iii", t->me, now - 30 * day, (int64_t)t->max_events);
     while (pin_q_step(&q) && t->nevents < t->max_events)
-        t->events[t->nevents++] = (pin_ledger_event){pin_q_i64(&q, 0), pin_q_i64(&q, 1),
-                                                     (int)pin_q_i64(&q, 2), pin_q_strdup(&q, 3, t->a),
-                                                     pin_q_i64(&q, 4)};
+        t->events[t->nevents++] =
+            (pin_ledger_event){pin_q_i64(&q, 0), pin_q_i64(&q, 1), (int)pin_q_i64(&q, 2),
+                               pin_q_strdup(&q, 3, t->a), pin_q_i64(&q, 4)};
     return pin_q_end(&q);
 }
 
 pin_err pin_ledger_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, int days,
-                       pin_ledger_day **rows, pin_ledger_event **events, int *nevents, int max_events)
+                       pin_ledger_day **rows, pin_ledger_event **events, int *nevents,
+                       int max_events)
 {
     if (days < 1 || days > 3660 || max_events < 0 || max_events > 10000) return PIN_EINVAL;
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
-    ledger_tx t = {a, v->account_id, days, pin_arena_zalloc(a, sizeof(pin_ledger_day) * (size_t)days),
-                   pin_arena_zalloc(a, sizeof(pin_ledger_event) * (size_t)(max_events ? max_events : 1)),
-                   0, max_events};
+    ledger_tx t = {
+        a,
+        v->account_id,
+        days,
+        pin_arena_zalloc(a, sizeof(pin_ledger_day) * (size_t)days),
+        pin_arena_zalloc(a, sizeof(pin_ledger_event) * (size_t)(max_events ? max_events : 1)),
+        0,
+        max_events};
     err = pin_db_tx(db, false, ledger_body, &t);
     if (err) return err;
     *rows = t.rows;

@@ -21,13 +21,15 @@ typedef struct pin_relationship {
  * either blocks the other; PIN_EUNPROCESSABLE for oneself; PIN_ENOTFOUND
  * for no such account. */
 pin_err pin_follow(pin_svc *svc, const pin_viewer *v, pin_id target, pin_relationship *rel) PIN_WUR;
-pin_err pin_unfollow(pin_svc *svc, const pin_viewer *v, pin_id target, pin_relationship *rel) PIN_WUR;
+pin_err pin_unfollow(pin_svc *svc, const pin_viewer *v, pin_id target,
+                     pin_relationship *rel) PIN_WUR;
 /* Removes `follower` from the viewer's followers. */
 pin_err pin_remove_follower(pin_svc *svc, const pin_viewer *v, pin_id follower,
                             pin_relationship *rel) PIN_WUR;
 /* Blocks: removes follows and requests both ways. */
 pin_err pin_block(pin_svc *svc, const pin_viewer *v, pin_id target, pin_relationship *rel) PIN_WUR;
-pin_err pin_unblock(pin_svc *svc, const pin_viewer *v, pin_id target, pin_relationship *rel) PIN_WUR;
+pin_err pin_unblock(pin_svc *svc, const pin_viewer *v, pin_id target,
+                    pin_relationship *rel) PIN_WUR;
 pin_err pin_mute(pin_svc *svc, const pin_viewer *v, pin_id target, bool notifications,
                  pin_relationship *rel) PIN_WUR;
 pin_err pin_unmute(pin_svc *svc, const pin_viewer *v, pin_id target, pin_relationship *rel) PIN_WUR;
@@ -41,11 +43,11 @@ pin_err pin_relationship_get(pin_svc *svc, pin_db *db, pin_id me, pin_id other,
 
 /* Lists of account ids, newest edge first, paginated by edge id. */
 typedef enum pin_list_kind {
-    PIN_LIST_FOLLOWERS,       /* of `owner` */
-    PIN_LIST_FOLLOWING,       /* of `owner` */
-    PIN_LIST_BLOCKS,          /* the viewer's */
-    PIN_LIST_MUTES,           /* the viewer's */
-    PIN_LIST_REQUESTS,        /* people asking to follow the viewer */
+    PIN_LIST_FOLLOWERS, /* of `owner` */
+    PIN_LIST_FOLLOWING, /* of `owner` */
+    PIN_LIST_BLOCKS,    /* the viewer's */
+    PIN_LIST_MUTES,     /* the viewer's */
+    PIN_LIST_REQUESTS,  /* people asking to follow the viewer */
 } pin_list_kind;
 
 typedef struct pin_page {
@@ -62,10 +64,10 @@ pin_err pin_graph_list(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_list
 
 /* One day of the follower ledger. */
 typedef struct pin_ledger_day {
-    int64_t day_ms;           /* midnight UTC */
-    int64_t followers;        /* count at the end of the day */
+    int64_t day_ms;    /* midnight UTC */
+    int64_t followers; /* count at the end of the day */
     int64_t gained, lost;
-    int64_t by_cause[8];      /* indexed like pin_ledger_causes */
+    int64_t by_cause[8]; /* indexed like pin_ledger_causes */
 } pin_ledger_day;
 
 typedef struct pin_ledger_event {

@@ -13,9 +13,8 @@ pin_err pin_instance_stats_get(pin_svc *svc, pin_instance_stats *out)
                      "SELECT COUNT(*) FROM accounts WHERE domain = '' AND suspended_at IS NULL",
                      NULL);
     if (err) return err;
-    return pin_db_i64(db, &out->active_month,
-                      "SELECT COUNT(*) FROM users WHERE sign_in_at >= ?", "i",
-                      pin_now_ms() - 30 * 86400 * 1000LL);
+    return pin_db_i64(db, &out->active_month, "SELECT COUNT(*) FROM users WHERE sign_in_at >= ?",
+                      "i", pin_now_ms() - 30 * 86400 * 1000LL);
 }
 
 static pin_err probe_write(pin_db *db, void *ctx)
@@ -34,7 +33,9 @@ void pin_instance_ready(pin_svc *svc, pin_readiness *out)
     if (pin_svc_db(svc, &db) == PIN_OK) {
         pin_err err = pin_db_tx(db, true, probe_write, NULL);
         out->db_ok = err == PIN_OK;
-        out->db_error = err == PIN_OK ? NULL : err == PIN_EUNAVAILABLE ? "busy or read-only" : "error";
+        out->db_error = err == PIN_OK             ? NULL
+                        : err == PIN_EUNAVAILABLE ? "busy or read-only"
+                                                  : "error";
     }
     struct statvfs st;
     out->disk_free_mb = -1;

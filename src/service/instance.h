@@ -15,10 +15,10 @@ typedef struct pin_instance_stats {
 pin_err pin_instance_stats_get(pin_svc *svc, pin_instance_stats *out) PIN_WUR;
 
 typedef struct pin_readiness {
-    bool db_ok;            /* the database accepts a write transaction */
-    bool disk_ok;          /* the data folder has more than min_free_mb free */
+    bool db_ok;   /* the database accepts a write transaction */
+    bool disk_ok; /* the data folder has more than min_free_mb free */
     int64_t disk_free_mb;
-    const char *db_error;  /* static text when !db_ok */
+    const char *db_error; /* static text when !db_ok */
 } pin_readiness;
 
 /* Checks the database takes writes and the disk has room. */

@@ -16,10 +16,11 @@ static pin_err mark_body(pin_db *db, void *ctx)
     mark_tx *t = ctx;
     pin_id me = t->me;
     int64_t orig = 0;
-    pin_err err = pin_db_i64(db, &orig,
-                             "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND "
-                             PIN_VISIBLE("s"),
-                             "iiii", t->id, me, me, me);
+    pin_err err = pin_db_i64(
+        db, &orig,
+        "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE(
+            "s"),
+        "iiii", t->id, me, me, me);
     if (err) return err;
     t->id = orig; /* a like of a reblog is a like of the post it shares */
     int64_t author = 0;
@@ -34,17 +35,20 @@ static pin_err mark_body(pin_db *db, void *ctx)
                           " (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                           "iiii", pin_id_new(), me, t->id, pin_now_ms());
         if (!err && changed)
-            err = pin_db_exec(db, NULL,
-                              "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?",
-                              "i", t->id);
+            err = pin_db_exec(
+                db, NULL,
+                "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", "i",
+                t->id);
         if (!err && changed) err = pin_notify(db, author, me, "favourite", t->id);
     } else if (t->fav) {
-        err = pin_db_exec(db, &changed, "DELETE FROM favourites WHERE account_id = ? AND status_id = ?",
-                          "ii", me, t->id);
+        err = pin_db_exec(db, &changed,
+                          "DELETE FROM favourites WHERE account_id = ? AND status_id = ?", "ii", me,
+                          t->id);
         if (!err && changed)
-            err = pin_db_exec(db, NULL,
-                              "UPDATE statuses SET favourites_count = favourites_count - 1 WHERE id = ?",
-                              "i", t->id);
+            err = pin_db_exec(
+                db, NULL,
+                "UPDATE statuses SET favourites_count = favourites_count - 1 WHERE id = ?", "i",
+                t->id);
     } else if (t->on) {
         err = pin_db_exec(db, NULL,
                           "INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES"
@@ -112,8 +116,9 @@ pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_i
     if (err) return err;
     pin_id me = v->account_id;
     int64_t seen = 0;
-    err = pin_db_i64(db, &seen, "SELECT COUNT(*) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
-                     "iiii", id, me, me, me);
+    err = pin_db_i64(db, &seen,
+                     "SELECT COUNT(*) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"), "iiii",
+                     id, me, me, me);
     if (err) return err;
     if (!seen) return PIN_ENOTFOUND;
     int limit = page->limit > 0 && page->limit <= 80 ? page->limit : 40;
@@ -151,26 +156,28 @@ static pin_err context_body(pin_db *db, void *ctx)
     ctx_tx *t = ctx;
     pin_id me = t->me;
     int64_t parent = 0;
-    pin_err err = pin_db_i64(db, &parent,
-                             "SELECT COALESCE(s.in_reply_to_id, 0) FROM statuses s WHERE s.id = ? AND "
-                             PIN_VISIBLE("s"),
-                             "iiii", t->id, me, me, me);
+    pin_err err = pin_db_i64(
+        db, &parent,
+        "SELECT COALESCE(s.in_reply_to_id, 0) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
+        "iiii", t->id, me, me, me);
     if (err) return err;
     /* Ancestors: walk up while visible. */
     pin_id chain[CONTEXT_MAX];
     int n = 0;
     while (parent && n < CONTEXT_MAX) {
         int64_t up = 0;
-        err = pin_db_i64(db, &up,
-                         "SELECT COALESCE(s.in_reply_to_id, 0) FROM statuses s WHERE s.id = ? AND "
-                         PIN_VISIBLE("s"),
-                         "iiii", parent, me, me, me);
+        err = pin_db_i64(
+            db, &up,
+            "SELECT COALESCE(s.in_reply_to_id, 0) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE(
+                "s"),
+            "iiii", parent, me, me, me);
         if (err == PIN_ENOTFOUND) break;
         if (err) return err;
         chain[n++] = parent;
         parent = up;
     }
-    for (int i = 0; i < n; i++) t->anc[i] = chain[n - 1 - i];
+    for (int i = 0; i < n; i++)
+        t->anc[i] = chain[n - 1 - i];
     t->na = n;
     /* Descendants: breadth by level, then kept in creation order (ids are
      * time-ordered), which reads as a thread for comments. */
@@ -182,12 +189,13 @@ static pin_err context_body(pin_db *db, void *ctx)
         int nn = 0;
         for (int i = 0; i < nf && t->nd < CONTEXT_MAX; i++) {
             pin_q q;
-            pin_db_query(db, &q,
-                         "SELECT s.id FROM statuses s WHERE s.in_reply_to_id = ? AND " PIN_VISIBLE("s")
-                         " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND"
+            pin_db_query(
+                db, &q,
+                "SELECT s.id FROM statuses s WHERE s.in_reply_to_id = ? AND " PIN_VISIBLE(
+                    "s") " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND"
                          " b.target_id = s.account_id) OR (b.account_id = s.account_id AND"
                          " b.target_id = ?)) ORDER BY s.id LIMIT 200",
-                         "iiiiii", frontier[i], me, me, me, me, me);
+                "iiiiii", frontier[i], me, me, me, me, me);
             while (pin_q_step(&q) && t->nd < CONTEXT_MAX) {
                 pin_id c = pin_q_i64(&q, 0);
                 t->desc[t->nd++] = c;
@@ -203,7 +211,8 @@ static pin_err context_body(pin_db *db, void *ctx)
     for (int i = 1; i < t->nd; i++) {
         pin_id x = t->desc[i];
         int j = i - 1;
-        while (j >= 0 && t->desc[j] > x) t->desc[j + 1] = t->desc[j], j--;
+        while (j >= 0 && t->desc[j] > x)
+            t->desc[j + 1] = t->desc[j], j--;
         t->desc[j + 1] = x;
     }
     return PIN_OK;
@@ -215,8 +224,13 @@ pin_err pin_status_context(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
-    ctx_tx t = {a, v->account_id, id, pin_arena_zalloc(a, sizeof(pin_id) * CONTEXT_MAX),
-                pin_arena_zalloc(a, sizeof(pin_id) * CONTEXT_MAX), 0, 0};
+    ctx_tx t = {a,
+                v->account_id,
+                id,
+                pin_arena_zalloc(a, sizeof(pin_id) * CONTEXT_MAX),
+                pin_arena_zalloc(a, sizeof(pin_id) * CONTEXT_MAX),
+                0,
+                0};
     err = pin_db_tx(db, false, context_body, &t);
     if (err) return err;
     *ancestors = t.anc;

@@ -31,7 +31,8 @@ bool pin_media_parse_focus(const char *s, double *x, double *y)
 static size_t chars(const char *s)
 {
     size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
     return n;
 }
 
@@ -67,7 +68,8 @@ static pin_err create_body(pin_db *db, void *ctx)
     pin_err err = touch_blob(db, t->original_key, m->size, m->created_at);
     for (int d = 0; !err && d < PIN_DERIV_COUNT; d++) {
         err = touch_blob(db, t->keys[d][0], (int64_t)t->img->d[d].jpeg.len, m->created_at);
-        if (!err) err = touch_blob(db, t->keys[d][1], (int64_t)t->img->d[d].webp.len, m->created_at);
+        if (!err)
+            err = touch_blob(db, t->keys[d][1], (int64_t)t->img->d[d].webp.len, m->created_at);
     }
     if (!err)
         err = pin_db_exec(db, NULL,
@@ -145,16 +147,19 @@ pin_err pin_media_create(pin_svc *svc, pin_arena *a, const pin_viewer *v, const 
     out->size = osize;
     out->created_at = pin_now_ms();
     for (int d = 0; d < PIN_DERIV_COUNT; d++)
-        out->files[d] = (pin_media_file){img.d[d].width, img.d[d].height, (int64_t)img.d[d].jpeg.len};
+        out->files[d] =
+            (pin_media_file){img.d[d].width, img.d[d].height, (int64_t)img.d[d].jpeg.len};
     create_tx t = {v, out, okey, {{0}}, &img};
-    for (int d = 0; d < PIN_DERIV_COUNT; d++) t.keys[d][0] = keys[d][0], t.keys[d][1] = keys[d][1];
+    for (int d = 0; d < PIN_DERIV_COUNT; d++)
+        t.keys[d][0] = keys[d][0], t.keys[d][1] = keys[d][1];
     pin_db *db;
     err = pin_svc_db(svc, &db);
     if (!err) err = pin_db_tx(db, true, create_body, &t);
     /* A sweep may have removed an identical, unreferenced blob between our
      * put and our commit; the commit touched it, so writing it again now is
      * final. */
-    if (!err && !pin_blob_exists(svc->blobs, okey)) err = pin_blob_put_fd(svc->blobs, fd, okey, &osize);
+    if (!err && !pin_blob_exists(svc->blobs, okey))
+        err = pin_blob_put_fd(svc->blobs, fd, okey, &osize);
     for (int d = 0; !err && d < PIN_DERIV_COUNT; d++) {
         if (!pin_blob_exists(svc->blobs, keys[d][0]))
             err = pin_blob_put(svc->blobs, img.d[d].jpeg.data, img.d[d].jpeg.len, keys[d][0]);
@@ -228,8 +233,9 @@ pin_err pin_media_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id
     if (err) return err;
     pin_id me = v->account_id;
     pin_q q;
-    pin_db_query(db, &q, "SELECT " MEDIA_COLUMNS " FROM media m WHERE m.id = ? AND m.account_id = ?",
-                 "ii", id, me);
+    pin_db_query(db, &q,
+                 "SELECT " MEDIA_COLUMNS " FROM media m WHERE m.id = ? AND m.account_id = ?", "ii",
+                 id, me);
     bool found = pin_q_step(&q);
     if (found) read_media(&q, a, out);
     err = pin_q_end(&q);
@@ -290,9 +296,9 @@ static pin_err delete_body(pin_db *db, void *ctx)
 {
     delete_tx *t = ctx;
     int64_t status_id = 0;
-    pin_err err = pin_db_i64(db, &status_id,
-                             "SELECT COALESCE(status_id, 0) FROM media WHERE id = ? AND account_id = ?",
-                             "ii", t->id, t->v->account_id);
+    pin_err err = pin_db_i64(
+        db, &status_id, "SELECT COALESCE(status_id, 0) FROM media WHERE id = ? AND account_id = ?",
+        "ii", t->id, t->v->account_id);
     if (err) return err;
     if (status_id) return PIN_EUNPROCESSABLE;
     return pin_db_exec(db, NULL, "DELETE FROM media WHERE id = ?", "i", t->id);
@@ -374,7 +380,8 @@ pin_err pin_media_sweep(pin_svc *svc, int64_t max_age_ms, int64_t grace_ms, int 
                  " AND NOT EXISTS (SELECT 1 FROM media WHERE original_key = b.key)"
                  " AND NOT EXISTS (SELECT 1 FROM media_files WHERE blob_key = b.key) LIMIT 256",
                  "i", now - grace_ms);
-    while (pin_q_step(&q)) keys[n++] = pin_q_strdup(&q, 0, &a);
+    while (pin_q_step(&q))
+        keys[n++] = pin_q_strdup(&q, 0, &a);
     err = pin_q_end(&q);
     for (int i = 0; !err && i < n; i++) {
         sweep_tx t = {keys[i], now - grace_ms, 0};

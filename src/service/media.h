@@ -20,23 +20,23 @@ typedef struct pin_media_file {
 
 typedef struct pin_media {
     pin_id id, account_id, status_id;
-    const char *token;        /* the unguessable part of its file URLs */
-    const char *purpose;      /* "post", "avatar", "header" */
-    const char *description;  /* NULL when none */
+    const char *token;       /* the unguessable part of its file URLs */
+    const char *purpose;     /* "post", "avatar", "header" */
+    const char *description; /* NULL when none */
     double focus_x, focus_y;
     const char *blurhash;
     const char *original_type; /* "image/jpeg", ... */
-    int width, height;        /* original, upright */
-    int64_t size;             /* original bytes */
+    int width, height;         /* original, upright */
+    int64_t size;              /* original bytes */
     pin_media_file files[PIN_DERIV_COUNT];
     int64_t created_at;
 } pin_media;
 
 typedef struct pin_media_in {
-    const char *path;         /* the uploaded file (a temporary file of the server's) */
-    const char *description;  /* may be NULL */
-    const char *focus;        /* "x,y" or NULL */
-    const char *purpose;      /* NULL: "post" */
+    const char *path;        /* the uploaded file (a temporary file of the server's) */
+    const char *description; /* may be NULL */
+    const char *focus;       /* "x,y" or NULL */
+    const char *purpose;     /* NULL: "post" */
 } pin_media_in;
 
 /* Processes and stores an upload for the viewer. PIN_EUNPROCESSABLE with

@@ -3,13 +3,14 @@
 pin_err pin_notify(pin_db *db, pin_id recipient, pin_id from, const char *type, pin_id status_id)
 {
     if (recipient == from) return PIN_OK;
-    return pin_db_exec(db, NULL,
-                       "INSERT INTO notifications (id, account_id, from_account_id, type, status_id,"
-                       " created_at) SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM blocks"
-                       " WHERE account_id = ? AND target_id = ?) AND NOT EXISTS (SELECT 1 FROM mutes"
-                       " WHERE account_id = ? AND target_id = ? AND notifications = 1)",
-                       "iiisIiiiii", pin_id_new(), recipient, from, type, status_id, pin_now_ms(),
-                       recipient, from, recipient, from);
+    return pin_db_exec(
+        db, NULL,
+        "INSERT INTO notifications (id, account_id, from_account_id, type, status_id,"
+        " created_at) SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM blocks"
+        " WHERE account_id = ? AND target_id = ?) AND NOT EXISTS (SELECT 1 FROM mutes"
+        " WHERE account_id = ? AND target_id = ? AND notifications = 1)",
+        "iiisIiiiii", pin_id_new(), recipient, from, type, status_id, pin_now_ms(), recipient, from,
+        recipient, from);
 }
 
 pin_err pin_notify_delete_request(pin_db *db, pin_id recipient, pin_id from)

@@ -39,7 +39,8 @@ pin_err pin_app_create(pin_svc *svc, pin_arena *a, const char *name, const char 
     if (!name || !*name)
         pin_field_error_add(fe, "client_name", "ERR_BLANK", "can't be blank");
     else if (strlen(name) > PIN_APP_NAME_MAX || !pin_utf8_valid(name, strlen(name)))
-        pin_field_error_add(fe, "client_name", "ERR_TOO_LONG", "is too long (maximum is 200 characters)");
+        pin_field_error_add(fe, "client_name", "ERR_TOO_LONG",
+                            "is too long (maximum is 200 characters)");
     if (nredirects <= 0)
         pin_field_error_add(fe, "redirect_uris", "ERR_BLANK", "can't be blank");
     else if (nredirects > PIN_REDIRECTS_MAX)
@@ -177,12 +178,13 @@ pin_err pin_token_authenticate(pin_svc *svc, pin_arena *a, const char *token, pi
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     pin_q q;
-    pin_db_query(db, &q,
-                 "SELECT t.id, t.app_id, COALESCE(t.account_id, 0), t.scopes, COALESCE(u.approved, 1),"
-                 " COALESCE(a.suspended_at, 0), COALESCE(u.role, 'user')"
-                 " FROM tokens t LEFT JOIN users u ON u.account_id = t.account_id"
-                 " LEFT JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = ?",
-                 "s", pin_secret_hash(a, token));
+    pin_db_query(
+        db, &q,
+        "SELECT t.id, t.app_id, COALESCE(t.account_id, 0), t.scopes, COALESCE(u.approved, 1),"
+        " COALESCE(a.suspended_at, 0), COALESCE(u.role, 'user')"
+        " FROM tokens t LEFT JOIN users u ON u.account_id = t.account_id"
+        " LEFT JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = ?",
+        "s", pin_secret_hash(a, token));
     bool found = pin_q_step(&q);
     if (found) {
         out->token_id = pin_q_i64(&q, 0);
@@ -307,8 +309,16 @@ pin_err pin_code_exchange(pin_svc *svc, pin_arena *a, const pin_app *app, bool c
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
-    exch_tx t = {a,    app, client_verified, pin_secret_hash(a, code), redirect_uri, verifier,
-                 NULL, 0,   pin_now_ms(),    false};
+    exch_tx t = {a,
+                 app,
+                 client_verified,
+                 pin_secret_hash(a, code),
+                 redirect_uri,
+                 verifier,
+                 NULL,
+                 0,
+                 pin_now_ms(),
+                 false};
     err = pin_db_tx(db, true, exch_body, &t);
     if (err) return err;
     if (!t.ok) return PIN_EAUTH;

@@ -15,12 +15,12 @@ enum { PIN_APP_NAME_MAX = 200, PIN_REDIRECT_MAX = 2000, PIN_REDIRECTS_MAX = 16 }
 
 typedef struct pin_app {
     pin_id id;
-    const char *name, *website;     /* website may be NULL */
+    const char *name, *website; /* website may be NULL */
     const char *redirect_uris[PIN_REDIRECTS_MAX];
     int nredirects;
     pin_scopes scopes;
     const char *client_id;
-    const char *client_secret;      /* only right after creation; NULL otherwise */
+    const char *client_secret; /* only right after creation; NULL otherwise */
 } pin_app;
 
 /* Registers an app. redirect_uris: each an absolute URI without fragment, or

@@ -40,9 +40,9 @@ pin_err pin_ratelimit_peek(pin_svc *svc, const char *bucket, int limit, int wind
     int64_t now = pin_now_ms();
     int64_t start = now - now % ((int64_t)window_s * 1000);
     int64_t hits = 0;
-    err = pin_db_i64(db, &hits,
-                     "SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?", "si",
-                     bucket, start);
+    err =
+        pin_db_i64(db, &hits, "SELECT hits FROM rate_limits WHERE bucket = ? AND window_start = ?",
+                   "si", bucket, start);
     if (err == PIN_ENOTFOUND) return PIN_OK;
     if (err) return err;
     if (hits >= limit) {

@@ -30,8 +30,10 @@ static int zipf(rng *r, const double *cdf, int n)
     int lo = 0, hi = n - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
-        if (cdf[mid] < u) lo = mid + 1;
-        else hi = mid;
+        if (cdf[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -39,7 +41,8 @@ static int zipf(rng *r, const double *cdf, int n)
 static double *zipf_cdf(int n, double s)
 {
     double *c = pin_xmalloc(sizeof(double) * (size_t)n), acc = 0;
-    for (int i = 0; i < n; i++) c[i] = acc += 1.0 / pow(i + 1, s);
+    for (int i = 0; i < n; i++)
+        c[i] = acc += 1.0 / pow(i + 1, s);
     return c;
 }
 
@@ -47,8 +50,9 @@ static void bar(FILE *f, const char *what, int64_t done, int64_t total)
 {
     if (!f || total <= 0) return;
     int w = (int)(40 * done / total);
-    fprintf(f, "\r%-9s [%.*s%*s] %3d%% %lld/%lld", what, w, "########################################",
-            40 - w, "", (int)(100 * done / total), (long long)done, (long long)total);
+    fprintf(f, "\r%-9s [%.*s%*s] %3d%% %lld/%lld", what, w,
+            "########################################", 40 - w, "", (int)(100 * done / total),
+            (long long)done, (long long)total);
     if (done == total) fputc('\n', f);
     fflush(f);
 }
@@ -56,13 +60,13 @@ static void bar(FILE *f, const char *what, int64_t done, int64_t total)
 typedef struct seed_ctx {
     const pin_seed_opts *o;
     pin_seed_stats *st;
-    pin_id *ids;     /* account ids by popularity rank */
-    double *cdf;     /* account popularity */
+    pin_id *ids; /* account ids by popularity rank */
+    double *cdf; /* account popularity */
     double *tag_cdf;
     pin_id *tags;
     rng r;
     int64_t from, to; /* the slice a transaction writes */
-    pin_id *posts;   /* post ids written so far (for likes and comments) */
+    pin_id *posts;    /* post ids written so far (for likes and comments) */
     int64_t nposts;
 } seed_ctx;
 
@@ -131,7 +135,8 @@ static pin_err posts_tx(pin_db *db, void *p)
         bool tagged = uniform(&c->r) < 0.3;
         int tag = tagged ? zipf(&c->r, c->tag_cdf, o->tags) : 0;
         char text[96];
-        snprintf(text, sizeof(text), tagged ? "Photo %lld #tag%d" : "Photo %lld", (long long)i, tag);
+        snprintf(text, sizeof(text), tagged ? "Photo %lld #tag%d" : "Photo %lld", (long long)i,
+                 tag);
         err = pin_db_exec(db, NULL,
                           "INSERT INTO statuses (id, account_id, text, visibility, created_at)"
                           " VALUES (?, ?, ?, 0, ?)",
@@ -140,14 +145,15 @@ static pin_err posts_tx(pin_db *db, void *p)
             err = pin_db_exec(db, NULL, "INSERT INTO status_tags (status_id, tag_id) VALUES (?, ?)",
                               "ii", id, c->tags[tag]);
         if (!err && tagged)
-            err = pin_db_exec(db, NULL,
-                              "INSERT INTO tag_uses (tag_id, day, account_id, uses) VALUES (?, ?, ?, 1)"
-                              " ON CONFLICT (tag_id, day, account_id) DO UPDATE SET uses ="
-                              " tag_uses.uses + 1",
-                              "iii", c->tags[tag], at / 86400000, c->ids[author]);
+            err = pin_db_exec(
+                db, NULL,
+                "INSERT INTO tag_uses (tag_id, day, account_id, uses) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (tag_id, day, account_id) DO UPDATE SET uses ="
+                " tag_uses.uses + 1",
+                "iii", c->tags[tag], at / 86400000, c->ids[author]);
         if (!err && pin_db_kind_of(db) == PIN_DB_SQLITE)
-            err = pin_db_exec(db, NULL, "INSERT INTO status_search (rowid, text) VALUES (?, ?)", "is",
-                              id, text);
+            err = pin_db_exec(db, NULL, "INSERT INTO status_search (rowid, text) VALUES (?, ?)",
+                              "is", id, text);
         if (!err) c->posts[c->nposts++] = id;
     }
     return err;
@@ -164,16 +170,18 @@ static pin_err reactions_tx(pin_db *db, void *p)
         pin_id who = c->ids[(int)(uniform(&c->r) * o->users)];
         if (uniform(&c->r) * (o->likes_per_post + o->comments_per_post) < o->likes_per_post) {
             int64_t changed = 0;
-            err = pin_db_exec(db, &changed,
-                              "INSERT INTO favourites (id, account_id, status_id, created_at) VALUES"
-                              " (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                              "iiii", pin_id_new(), who, post, now);
+            err =
+                pin_db_exec(db, &changed,
+                            "INSERT INTO favourites (id, account_id, status_id, created_at) VALUES"
+                            " (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            "iiii", pin_id_new(), who, post, now);
             c->st->likes += changed;
         } else {
-            err = pin_db_exec(db, NULL,
-                              "INSERT INTO statuses (id, account_id, text, visibility, in_reply_to_id,"
-                              " created_at) VALUES (?, ?, 'Lovely', 0, ?, ?)",
-                              "iiii", pin_id_new(), who, post, now);
+            err = pin_db_exec(
+                db, NULL,
+                "INSERT INTO statuses (id, account_id, text, visibility, in_reply_to_id,"
+                " created_at) VALUES (?, ?, 'Lovely', 0, ?, ?)",
+                "iiii", pin_id_new(), who, post, now);
             c->st->comments++;
         }
     }
@@ -184,14 +192,17 @@ static pin_err counters_tx(pin_db *db, void *p)
 {
     (void)p;
     static const char *const fix[] = {
-        "UPDATE accounts SET followers_count = (SELECT COUNT(*) FROM follows f WHERE f.target_id = accounts.id),"
+        "UPDATE accounts SET followers_count = (SELECT COUNT(*) FROM follows f WHERE f.target_id = "
+        "accounts.id),"
         " following_count = (SELECT COUNT(*) FROM follows f WHERE f.account_id = accounts.id),"
         " statuses_count = (SELECT COUNT(*) FROM statuses s WHERE s.account_id = accounts.id)",
-        "UPDATE statuses SET replies_count = (SELECT COUNT(*) FROM statuses r WHERE r.in_reply_to_id = statuses.id),"
+        "UPDATE statuses SET replies_count = (SELECT COUNT(*) FROM statuses r WHERE "
+        "r.in_reply_to_id = statuses.id),"
         " favourites_count = (SELECT COUNT(*) FROM favourites f WHERE f.status_id = statuses.id)",
     };
     pin_err err = PIN_OK;
-    for (size_t i = 0; !err && i < 2; i++) err = pin_db_exec(db, NULL, fix[i], NULL);
+    for (size_t i = 0; !err && i < 2; i++)
+        err = pin_db_exec(db, NULL, fix[i], NULL);
     return err;
 }
 
@@ -217,7 +228,8 @@ pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *st)
     if (err) return err;
     seed_ctx c = {.o = o, .st = st, .r = {o->seed * 2654435761u + 88172645463325252ull}};
     c.ids = pin_xmalloc(sizeof(pin_id) * (size_t)o->users);
-    for (int i = 0; i < o->users; i++) c.ids[i] = pin_id_new();
+    for (int i = 0; i < o->users; i++)
+        c.ids[i] = pin_id_new();
     c.cdf = zipf_cdf(o->users, 1.0);
     c.tag_cdf = zipf_cdf(o->tags, 1.0);
     c.tags = pin_xmalloc(sizeof(pin_id) * (size_t)o->tags);
@@ -232,7 +244,8 @@ pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *st)
                           "INSERT INTO tags (id, name, name_key, created_at) VALUES (?, ?, ?, ?)"
                           " ON CONFLICT (name_key) DO NOTHING",
                           "issi", c.tags[t], name, name, pin_now_ms());
-        if (!err) err = pin_db_i64(db, &c.tags[t], "SELECT id FROM tags WHERE name_key = ?", "s", name);
+        if (!err)
+            err = pin_db_i64(db, &c.tags[t], "SELECT id FROM tags WHERE name_key = ?", "s", name);
     }
     if (!err) err = in_batches(db, &c, follows_tx, o->users, 2000, "follows");
     if (!err) err = in_batches(db, &c, posts_tx, o->posts, 50000, "posts");

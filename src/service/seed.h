@@ -12,17 +12,17 @@
 
 typedef struct pin_seed_opts {
     int users;
-    int follows_per_user;   /* mean; the distribution is heavy-tailed */
+    int follows_per_user; /* mean; the distribution is heavy-tailed */
     int64_t posts;
     double likes_per_post, comments_per_post;
-    int tags;               /* size of the hashtag pool */
+    int tags; /* size of the hashtag pool */
     unsigned seed;
-    FILE *progress;         /* a terminal for the progress bar, or NULL */
+    FILE *progress; /* a terminal for the progress bar, or NULL */
 } pin_seed_opts;
 
 typedef struct pin_seed_stats {
     int64_t users, follows, posts, likes, comments;
-    pin_id top_account;     /* the most-followed account */
+    pin_id top_account; /* the most-followed account */
 } pin_seed_stats;
 
 pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *out) PIN_WUR;

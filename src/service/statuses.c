@@ -13,7 +13,8 @@
 static size_t chars(const char *s)
 {
     size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xC0) != 0x80;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
     return n;
 }
 
@@ -41,18 +42,21 @@ static const char *resolve(void *ctx, pin_arena *a, const char *username, const 
     if (domain || strlen(username) > PIN_USERNAME_MAX) return NULL;
     char key[PIN_USERNAME_MAX + 1];
     size_t i = 0;
-    for (; username[i]; i++) key[i] = (char)tolower((unsigned char)username[i]);
+    for (; username[i]; i++)
+        key[i] = (char)tolower((unsigned char)username[i]);
     key[i] = 0;
     pin_q q;
-    pin_db_query(r->db, &q, "SELECT id, username FROM accounts WHERE username_key = ? AND domain = ''",
-                 "s", key);
+    pin_db_query(r->db, &q,
+                 "SELECT id, username FROM accounts WHERE username_key = ? AND domain = ''", "s",
+                 key);
     const char *url = NULL;
     if (pin_q_step(&q)) {
         pin_id id = pin_q_i64(&q, 0);
         const char *name = pin_q_strdup(&q, 1, a);
         url = pin_arena_printf(a, "%s/@%s", r->base_url, name);
         bool dup = false;
-        for (int k = 0; k < r->n; k++) dup |= r->found[k].id == id;
+        for (int k = 0; k < r->n; k++)
+            dup |= r->found[k].id == id;
         if (!dup && r->n < PIN_TEXT_MAX_MENTIONS) r->found[r->n++] = (pin_status_mention){id, name};
     }
     if (pin_q_end(&q)) return NULL;
@@ -116,30 +120,34 @@ static pin_err index_text(pin_db *db, pin_id status, pin_id author, const char *
     if (pin_db_kind_of(db) == PIN_DB_SQLITE) {
         err = pin_db_exec(db, NULL, "DELETE FROM status_search WHERE rowid = ?", "i", status);
         if (!err)
-            err = pin_db_exec(db, NULL, "INSERT INTO status_search (rowid, text) VALUES (?, ?)", "is",
-                              status, text);
+            err = pin_db_exec(db, NULL, "INSERT INTO status_search (rowid, text) VALUES (?, ?)",
+                              "is", status, text);
         if (err) return err;
     }
     err = pin_db_exec(db, NULL, "DELETE FROM status_tags WHERE status_id = ?", "i", status);
-    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM status_mentions WHERE status_id = ?", "i", status);
+    if (!err)
+        err = pin_db_exec(db, NULL, "DELETE FROM status_mentions WHERE status_id = ?", "i", status);
     for (size_t i = 0; !err && i < t->ntags; i++) {
         err = pin_db_exec(db, NULL,
                           "INSERT INTO tags (id, name, name_key, created_at) VALUES (?, ?, ?, ?)"
                           " ON CONFLICT (name_key) DO NOTHING",
                           "issi", pin_id_new(), t->tags[i].name, t->tags[i].key, now);
         int64_t tag = 0;
-        if (!err) err = pin_db_i64(db, &tag, "SELECT id FROM tags WHERE name_key = ?", "s", t->tags[i].key);
+        if (!err)
+            err =
+                pin_db_i64(db, &tag, "SELECT id FROM tags WHERE name_key = ?", "s", t->tags[i].key);
         if (!err)
             err = pin_db_exec(db, NULL,
                               "INSERT INTO status_tags (status_id, tag_id) VALUES (?, ?)"
                               " ON CONFLICT DO NOTHING",
                               "ii", status, tag);
         if (!err && counted)
-            err = pin_db_exec(db, NULL,
-                              "INSERT INTO tag_uses (tag_id, day, account_id, uses) VALUES (?, ?, ?, 1)"
-                              " ON CONFLICT (tag_id, day, account_id) DO UPDATE SET uses ="
-                              " tag_uses.uses + 1",
-                              "iii", tag, day_of(now), author);
+            err = pin_db_exec(
+                db, NULL,
+                "INSERT INTO tag_uses (tag_id, day, account_id, uses) VALUES (?, ?, ?, 1)"
+                " ON CONFLICT (tag_id, day, account_id) DO UPDATE SET uses ="
+                " tag_uses.uses + 1",
+                "iii", tag, day_of(now), author);
     }
     for (int i = 0; !err && i < r->n; i++)
         err = pin_db_exec(db, NULL,
@@ -189,8 +197,8 @@ static pin_err create_body(pin_db *db, void *ctx)
     if (parent) {
         /* A comment on a reblog is a comment on the post it shares. */
         int64_t orig = 0;
-        pin_err err = pin_db_i64(db, &orig, "SELECT COALESCE(reblog_of_id, 0) FROM statuses WHERE id = ?",
-                                 "i", parent);
+        pin_err err = pin_db_i64(
+            db, &orig, "SELECT COALESCE(reblog_of_id, 0) FROM statuses WHERE id = ?", "i", parent);
         if (err && err != PIN_ENOTFOUND) return err;
         if (orig) parent = orig;
     }
@@ -212,13 +220,13 @@ static pin_err create_body(pin_db *db, void *ctx)
         "INSERT INTO statuses (id, account_id, text, spoiler_text, sensitive, visibility, language,"
         " in_reply_to_id, in_reply_to_account_id, app_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        "iissbisIIIi", id, me, in->text ? in->text : "",
-        in->spoiler_text ? in->spoiler_text : "", in->sensitive == 1 || (in->spoiler_text && *in->spoiler_text),
-        (int64_t)t->visibility, in->language, parent, reply_to_account,
-        t->v->app_id, now);
+        "iissbisIIIi", id, me, in->text ? in->text : "", in->spoiler_text ? in->spoiler_text : "",
+        in->sensitive == 1 || (in->spoiler_text && *in->spoiler_text), (int64_t)t->visibility,
+        in->language, parent, reply_to_account, t->v->app_id, now);
     if (!err) err = attach(db, me, id, t->media, t->nmedia, &t->why);
     if (!err) err = index_text(db, id, me, in->text ? in->text : "", &text, &r, now, true);
-    for (int i = 0; !err && i < r.n; i++) err = pin_notify(db, r.found[i].id, me, "mention", id);
+    for (int i = 0; !err && i < r.n; i++)
+        err = pin_notify(db, r.found[i].id, me, "mention", id);
     if (!err)
         err = pin_db_exec(db, NULL,
                           "UPDATE accounts SET statuses_count = statuses_count + 1,"
@@ -319,7 +327,7 @@ pin_err pin_status_create(pin_svc *svc, pin_arena *a, const pin_viewer *v, const
 
 #define STATUS_COLUMNS                                                                             \
     "s.id, s.account_id, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,"           \
-    " COALESCE(s.in_reply_to_id, 0), COALESCE(s.in_reply_to_account_id, 0), s.replies_count,"     \
+    " COALESCE(s.in_reply_to_id, 0), COALESCE(s.in_reply_to_account_id, 0), s.replies_count,"      \
     " s.reblogs_count, s.favourites_count, s.created_at, COALESCE(s.edited_at, 0), ap.name,"       \
     " COALESCE(s.reblog_of_id, 0)"
 
@@ -353,7 +361,8 @@ static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
     pin_id ids[64];
     int n = 0;
     pin_db_query(db, &q, "SELECT id FROM media WHERE status_id = ? ORDER BY position", "i", s->id);
-    while (pin_q_step(&q) && n < 64) ids[n++] = pin_q_i64(&q, 0);
+    while (pin_q_step(&q) && n < 64)
+        ids[n++] = pin_q_i64(&q, 0);
     err = pin_q_end(&q);
     if (err) return err;
     s->media = pin_arena_zalloc(a, sizeof(pin_media) * (size_t)(n ? n : 1));
@@ -368,7 +377,8 @@ static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
                  " m.account_id WHERE m.status_id = ? ORDER BY a.id",
                  "i", s->id);
     while (pin_q_step(&q) && s->nmentions < PIN_TEXT_MAX_MENTIONS)
-        s->mentions[s->nmentions++] = (pin_status_mention){pin_q_i64(&q, 0), pin_q_strdup(&q, 1, a)};
+        s->mentions[s->nmentions++] =
+            (pin_status_mention){pin_q_i64(&q, 0), pin_q_strdup(&q, 1, a)};
     err = pin_q_end(&q);
     if (err) return err;
     s->tags = pin_arena_zalloc(a, sizeof(char *) * PIN_TEXT_MAX_TAGS);
@@ -376,7 +386,8 @@ static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
                  "SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE"
                  " st.status_id = ? ORDER BY t.name_key",
                  "i", s->id);
-    while (pin_q_step(&q) && s->ntags < PIN_TEXT_MAX_TAGS) s->tags[s->ntags++] = pin_q_strdup(&q, 0, a);
+    while (pin_q_step(&q) && s->ntags < PIN_TEXT_MAX_TAGS)
+        s->tags[s->ntags++] = pin_q_strdup(&q, 0, a);
     return pin_q_end(&q);
 }
 
@@ -454,12 +465,14 @@ static pin_err delete_body(pin_db *db, void *ctx)
     err = unindex(db, t->id, t->v->account_id, t->out->created_at);
     if (err) return err;
     /* Its reblogs go with it, each from its sharer's count. */
-    err = pin_db_exec(db, NULL,
-                      "UPDATE accounts SET statuses_count = statuses_count - (SELECT COUNT(*) FROM"
-                      " statuses r WHERE r.reblog_of_id = ? AND r.account_id = accounts.id) WHERE id IN"
-                      " (SELECT account_id FROM statuses WHERE reblog_of_id = ?)",
-                      "ii", t->id, t->id);
-    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM statuses WHERE reblog_of_id = ?", "i", t->id);
+    err = pin_db_exec(
+        db, NULL,
+        "UPDATE accounts SET statuses_count = statuses_count - (SELECT COUNT(*) FROM"
+        " statuses r WHERE r.reblog_of_id = ? AND r.account_id = accounts.id) WHERE id IN"
+        " (SELECT account_id FROM statuses WHERE reblog_of_id = ?)",
+        "ii", t->id, t->id);
+    if (!err)
+        err = pin_db_exec(db, NULL, "DELETE FROM statuses WHERE reblog_of_id = ?", "i", t->id);
     if (!err && t->out->reblog_of_id)
         err = pin_db_exec(db, NULL,
                           "UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = ?", "i",
@@ -480,7 +493,8 @@ static pin_err delete_body(pin_db *db, void *ctx)
     return err;
 }
 
-pin_err pin_status_delete(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, pin_status *out)
+pin_err pin_status_delete(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                          pin_status *out)
 {
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
@@ -500,9 +514,10 @@ static const char *media_snapshot(pin_db *db, pin_arena *a, pin_id status)
                  " position",
                  "i", status);
     while (pin_q_step(&q))
-        json_array_append_new(arr, json_pack("{s:I,s:s?,s:f,s:f}", "id", (json_int_t)pin_q_i64(&q, 0),
-                                             "description", pin_q_text(&q, 1), "focus_x",
-                                             pin_q_double(&q, 2), "focus_y", pin_q_double(&q, 3)));
+        json_array_append_new(arr,
+                              json_pack("{s:I,s:s?,s:f,s:f}", "id", (json_int_t)pin_q_i64(&q, 0),
+                                        "description", pin_q_text(&q, 1), "focus_x",
+                                        pin_q_double(&q, 2), "focus_y", pin_q_double(&q, 3)));
     pin_err err = pin_q_end(&q);
     char *s = err ? NULL : json_dumps(arr, JSON_COMPACT);
     json_decref(arr);
@@ -553,8 +568,9 @@ static pin_err edit_body(pin_db *db, void *ctx)
     if (err) return err;
     if (in->set_media) {
         int64_t parent = 0;
-        err = pin_db_i64(db, &parent, "SELECT COALESCE(in_reply_to_id, 0) FROM statuses WHERE id = ?",
-                         "i", t->id);
+        err =
+            pin_db_i64(db, &parent, "SELECT COALESCE(in_reply_to_id, 0) FROM statuses WHERE id = ?",
+                       "i", t->id);
         if (err) return err;
         if (!parent && in->nmedia == 0) {
             t->why = "Validation failed: A post needs at least one photo";
@@ -562,7 +578,8 @@ static pin_err edit_body(pin_db *db, void *ctx)
         }
         /* Detach what is no longer listed (it becomes an unused upload of
          * the author's, removed by the sweep), then attach in order. */
-        err = pin_db_exec(db, NULL, "UPDATE media SET status_id = NULL, position = 0 WHERE status_id = ?",
+        err = pin_db_exec(db, NULL,
+                          "UPDATE media SET status_id = NULL, position = 0 WHERE status_id = ?",
                           "i", t->id);
         if (!err) err = attach(db, me, t->id, t->media, in->nmedia, &t->why);
         if (err) return err;
@@ -580,13 +597,14 @@ static pin_err edit_body(pin_db *db, void *ctx)
             t->why = "Validation failed: Focus must be two numbers from -1 to 1";
             return PIN_EUNPROCESSABLE;
         }
-        err = pin_db_exec(db, NULL,
-                          "UPDATE media SET description = CASE WHEN ? = 1 THEN ? ELSE description END,"
-                          " focus_x = CASE WHEN ? = 1 THEN ? ELSE focus_x END,"
-                          " focus_y = CASE WHEN ? = 1 THEN ? ELSE focus_y END"
-                          " WHERE id = ? AND status_id = ?",
-                          "isididii", (int64_t)(d != NULL), d && *d ? d : NULL, (int64_t)(f != NULL),
-                          fx, (int64_t)(f != NULL), fy, mid, t->id);
+        err = pin_db_exec(
+            db, NULL,
+            "UPDATE media SET description = CASE WHEN ? = 1 THEN ? ELSE description END,"
+            " focus_x = CASE WHEN ? = 1 THEN ? ELSE focus_x END,"
+            " focus_y = CASE WHEN ? = 1 THEN ? ELSE focus_y END"
+            " WHERE id = ? AND status_id = ?",
+            "isididii", (int64_t)(d != NULL), d && *d ? d : NULL, (int64_t)(f != NULL), fx,
+            (int64_t)(f != NULL), fy, mid, t->id);
         if (err) return err;
     }
     resolver r = {.db = db, .base_url = t->svc->cfg->base_url};
@@ -610,11 +628,14 @@ static pin_err edit_body(pin_db *db, void *ctx)
     if (!err) {
         pin_id who[256];
         int n = 0;
-        pin_db_query(db, &q, "SELECT DISTINCT account_id FROM statuses WHERE reblog_of_id = ? LIMIT 256",
+        pin_db_query(db, &q,
+                     "SELECT DISTINCT account_id FROM statuses WHERE reblog_of_id = ? LIMIT 256",
                      "i", t->id);
-        while (pin_q_step(&q) && n < 256) who[n++] = pin_q_i64(&q, 0);
+        while (pin_q_step(&q) && n < 256)
+            who[n++] = pin_q_i64(&q, 0);
         err = pin_q_end(&q);
-        for (int i = 0; !err && i < n; i++) err = pin_notify(db, who[i], me, "update", t->id);
+        for (int i = 0; !err && i < n; i++)
+            err = pin_notify(db, who[i], me, "update", t->id);
     }
     return err;
 }
@@ -660,15 +681,16 @@ static pin_err history_body(pin_db *db, void *ctx)
                  " status_id = ? ORDER BY id LIMIT 200",
                  "i", t->id);
     while (pin_q_step(&q))
-        t->items[t->n++] = (pin_status_version){pin_q_strdup(&q, 0, t->a), pin_q_strdup(&q, 1, t->a),
-                                             pin_q_i64(&q, 2) != 0, pin_q_i64(&q, 3),
-                                             pin_q_strdup(&q, 4, t->a)};
+        t->items[t->n++] = (pin_status_version){pin_q_strdup(&q, 0, t->a),
+                                                pin_q_strdup(&q, 1, t->a), pin_q_i64(&q, 2) != 0,
+                                                pin_q_i64(&q, 3), pin_q_strdup(&q, 4, t->a)};
     err = pin_q_end(&q);
     if (err) return err;
     if (t->n == 0) { /* never edited: the one version is the current one */
         const char *media = media_snapshot(db, t->a, t->id);
         if (!media) return PIN_EIO;
-        t->items[t->n++] = (pin_status_version){s.text, s.spoiler_text, s.sensitive, s.created_at, media};
+        t->items[t->n++] =
+            (pin_status_version){s.text, s.spoiler_text, s.sensitive, s.created_at, media};
     }
     return PIN_OK;
 }
@@ -704,10 +726,11 @@ static pin_err share_body(pin_db *db, void *ctx)
     share_tx *t = ctx;
     pin_id me = t->v->account_id;
     int64_t orig = 0;
-    pin_err err = pin_db_i64(db, &orig,
-                             "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND "
-                             PIN_VISIBLE("s"),
-                             "iiii", t->id, me, me, me);
+    pin_err err = pin_db_i64(
+        db, &orig,
+        "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE(
+            "s"),
+        "iiii", t->id, me, me, me);
     if (err) return err;
     int64_t vis = 0, author = 0;
     pin_q q;
@@ -724,10 +747,12 @@ static pin_err share_body(pin_db *db, void *ctx)
         if (!mine) return PIN_OK;
         err = pin_db_exec(db, NULL, "DELETE FROM statuses WHERE id = ?", "i", mine);
         if (!err)
-            err = pin_db_exec(db, NULL, "UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = ?",
-                              "i", me);
+            err = pin_db_exec(
+                db, NULL, "UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = ?",
+                "i", me);
         if (!err)
-            err = pin_db_exec(db, NULL, "UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = ?",
+            err = pin_db_exec(db, NULL,
+                              "UPDATE statuses SET reblogs_count = reblogs_count - 1 WHERE id = ?",
                               "i", orig);
         return err;
     }
@@ -741,18 +766,21 @@ static pin_err share_body(pin_db *db, void *ctx)
     }
     pin_id id = pin_id_new();
     int64_t now = pin_now_ms();
-    err = pin_db_exec(db, NULL,
-                      "INSERT INTO statuses (id, account_id, text, visibility, reblog_of_id, app_id,"
-                      " created_at) VALUES (?, ?, '', ?, ?, ?, ?)",
-                      "iiiiIi", id, me, vis, orig, t->v->app_id, now);
+    err =
+        pin_db_exec(db, NULL,
+                    "INSERT INTO statuses (id, account_id, text, visibility, reblog_of_id, app_id,"
+                    " created_at) VALUES (?, ?, '', ?, ?, ?, ?)",
+                    "iiiiIi", id, me, vis, orig, t->v->app_id, now);
+    if (!err)
+        err = pin_db_exec(
+            db, NULL,
+            "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?"
+            " WHERE id = ?",
+            "ii", now, me);
     if (!err)
         err = pin_db_exec(db, NULL,
-                          "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = ?"
-                          " WHERE id = ?",
-                          "ii", now, me);
-    if (!err)
-        err = pin_db_exec(db, NULL, "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?",
-                          "i", orig);
+                          "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?", "i",
+                          orig);
     if (!err) err = pin_notify(db, author, me, "reblog", orig);
     t->result = id;
     return err;
@@ -787,18 +815,21 @@ static pin_err pin_body(pin_db *db, void *ctx)
                              "ii", t->id, me);
     if (err) return err;
     if (!t->on)
-        return pin_db_exec(db, NULL, "DELETE FROM status_pins WHERE account_id = ? AND status_id = ?",
-                           "ii", me, t->id);
+        return pin_db_exec(db, NULL,
+                           "DELETE FROM status_pins WHERE account_id = ? AND status_id = ?", "ii",
+                           me, t->id);
     if (vis == PIN_VIS_DIRECT) return PIN_EUNPROCESSABLE;
     int64_t pinned = 0;
-    err = pin_db_i64(db, &pinned, "SELECT COUNT(*) FROM status_pins WHERE account_id = ? AND status_id <> ?",
+    err = pin_db_i64(db, &pinned,
+                     "SELECT COUNT(*) FROM status_pins WHERE account_id = ? AND status_id <> ?",
                      "ii", me, t->id);
     if (err) return err;
     if (pinned >= PIN_PINS_MAX) return PIN_EUNPROCESSABLE;
-    return pin_db_exec(db, NULL,
-                       "INSERT INTO status_pins (account_id, status_id, created_at) VALUES (?, ?, ?)"
-                       " ON CONFLICT DO NOTHING",
-                       "iii", me, t->id, pin_now_ms());
+    return pin_db_exec(
+        db, NULL,
+        "INSERT INTO status_pins (account_id, status_id, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        "iii", me, t->id, pin_now_ms());
 }
 
 pin_err pin_status_pin(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, bool on,

@@ -21,36 +21,36 @@ typedef struct pin_status_mention {
 
 typedef struct pin_status {
     pin_id id;
-    pin_account account;      /* the author */
-    const char *text;         /* as typed */
+    pin_account account; /* the author */
+    const char *text;    /* as typed */
     const char *spoiler_text;
     bool sensitive;
-    int visibility;           /* PIN_VIS_* */
-    const char *language;     /* may be NULL */
+    int visibility;       /* PIN_VIS_* */
+    const char *language; /* may be NULL */
     pin_id in_reply_to_id, in_reply_to_account_id;
     int64_t replies_count, reblogs_count, favourites_count;
     int64_t created_at, edited_at; /* ms; edited_at 0 if never */
-    const char *app_name;     /* may be NULL */
+    const char *app_name;          /* may be NULL */
     pin_media *media;
     int nmedia;
     pin_status_mention *mentions;
     int nmentions;
-    const char **tags;        /* names as written */
+    const char **tags; /* names as written */
     int ntags;
-    pin_id reblog_of_id;      /* a reblog: the post it shares */
+    pin_id reblog_of_id;       /* a reblog: the post it shares */
     struct pin_status *reblog; /* that post, as the viewer sees it (NULL if hidden) */
 } pin_status;
 
 typedef struct pin_status_in {
     const char *text;
     const char *spoiler_text;
-    int sensitive;            /* -1: unchanged (edits) / false */
-    const char *visibility;   /* NULL: the author's default */
+    int sensitive;          /* -1: unchanged (edits) / false */
+    const char *visibility; /* NULL: the author's default */
     const char *language;
     pin_id in_reply_to_id;
     const char *const *media_ids; /* decimal ids, in order */
     int nmedia;
-    bool set_media;           /* edits: media_ids given */
+    bool set_media; /* edits: media_ids given */
     /* Edits: per-attachment description and focus. */
     struct {
         const char *id, *description, *focus;
@@ -91,7 +91,7 @@ typedef struct pin_status_version {
     const char *text, *spoiler_text;
     bool sensitive;
     int64_t created_at;
-    const char *media_json;   /* [{"id":..,"description":..}] snapshot */
+    const char *media_json; /* [{"id":..,"description":..}] snapshot */
 } pin_status_version;
 
 /* The versions of a post the viewer may see, oldest first (at least one). */

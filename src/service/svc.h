@@ -19,11 +19,11 @@
 #include "store/db.h"
 
 typedef struct pin_svc {
-    pin_store *store;        /* owned by whoever called pin_svc_init */
-    const pin_config *cfg;   /* borrowed, outlives the service */
-    pin_blobs *blobs;        /* owned: DATA_DIR/blobs */
-    char upload_dir[1100];   /* DATA_DIR/tmp: uploads in flight, same file system as blobs */
-    char dummy_hash[128];    /* verified for unknown users so timing does not tell */
+    pin_store *store;      /* owned by whoever called pin_svc_init */
+    const pin_config *cfg; /* borrowed, outlives the service */
+    pin_blobs *blobs;      /* owned: DATA_DIR/blobs */
+    char upload_dir[1100]; /* DATA_DIR/tmp: uploads in flight, same file system as blobs */
+    char dummy_hash[128];  /* verified for unknown users so timing does not tell */
 } pin_svc;
 
 /* Prepares the service over an open, migrated store: opens the blob store
@@ -40,11 +40,11 @@ pin_err pin_svc_db(pin_svc *svc, pin_db **out) PIN_WUR;
 
 /* Who is asking: resolved from a bearer token by pin_oauth_authenticate. */
 typedef struct pin_viewer {
-    pin_id token_id;      /* 0: anonymous */
+    pin_id token_id; /* 0: anonymous */
     pin_id app_id;
-    pin_id account_id;    /* 0: an app token (client_credentials) */
+    pin_id account_id; /* 0: an app token (client_credentials) */
     pin_scopes scopes;
-    bool approved;        /* false while registration awaits approval */
+    bool approved; /* false while registration awaits approval */
     bool suspended;
     bool admin;
 } pin_viewer;
@@ -53,7 +53,7 @@ typedef struct pin_viewer {
  * ({"details": {"username": [{"error": "ERR_TAKEN", "description": ...}]}}). */
 typedef struct pin_field_error {
     const char *field;
-    const char *code;        /* ERR_BLANK, ERR_TAKEN, ERR_INVALID, ERR_TOO_LONG, ... */
+    const char *code; /* ERR_BLANK, ERR_TAKEN, ERR_INVALID, ERR_TOO_LONG, ... */
     const char *description;
 } pin_field_error;
 

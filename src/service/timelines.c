@@ -10,7 +10,8 @@
 #define NOT_HIDDEN(author)                                                                         \
     " NOT EXISTS (SELECT 1 FROM blocks hb WHERE (hb.account_id = ? AND hb.target_id = " author ")" \
     " OR (hb.account_id = " author " AND hb.target_id = ?))"                                       \
-    " AND NOT EXISTS (SELECT 1 FROM mutes hm WHERE hm.account_id = ? AND hm.target_id = " author ")"
+    " AND NOT EXISTS (SELECT 1 FROM mutes hm WHERE hm.account_id = ? AND hm.target_id = " author   \
+    ")"
 
 #define PAGE(col) " AND (? = 0 OR " col " < ?) AND (? = 0 OR " col " > ?)"
 
@@ -18,21 +19,22 @@
     "SELECT s.id, s.id FROM statuses s WHERE (((s.account_id = ? OR s.account_id IN (SELECT"       \
     " target_id FROM follows WHERE account_id = ?)) AND s.visibility <= 2) OR (s.visibility = 0"   \
     " AND s.id IN (SELECT st.status_id FROM status_tags st JOIN tag_follows tf ON tf.tag_id ="     \
-    " st.tag_id WHERE tf.account_id = ?))) AND s.in_reply_to_id IS NULL AND"                      \
-    NOT_HIDDEN("s.account_id") PAGE("s.id")
+    " st.tag_id WHERE tf.account_id = ?))) AND s.in_reply_to_id IS NULL AND" NOT_HIDDEN(           \
+        "s.account_id") PAGE("s.id")
 #define PUBLIC                                                                                     \
     "SELECT s.id, s.id FROM statuses s WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND"    \
     " s.reblog_of_id IS NULL AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
 #define TAG                                                                                        \
     "SELECT s.id, s.id FROM statuses s JOIN status_tags st ON st.status_id = s.id JOIN tags t ON"  \
-    " t.id = st.tag_id WHERE t.name_key = ? AND s.visibility = 0 AND"                              \
-    NOT_HIDDEN("s.account_id") PAGE("s.id")
+    " t.id = st.tag_id WHERE t.name_key = ? AND s.visibility = 0 AND" NOT_HIDDEN("s.account_id")   \
+        PAGE("s.id")
 #define ACCOUNT                                                                                    \
     "SELECT s.id, s.id FROM statuses s WHERE s.account_id = ? AND (? = 0 OR s.in_reply_to_id IS"   \
     " NULL) AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
 #define PINNED                                                                                     \
-    "SELECT s.id, p.created_at FROM status_pins p JOIN statuses s ON s.id = p.status_id WHERE"      \
-    " p.account_id = ? AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id") PAGE("p.created_at")
+    "SELECT s.id, p.created_at FROM status_pins p JOIN statuses s ON s.id = p.status_id WHERE"     \
+    " p.account_id = ? AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id")                    \
+        PAGE("p.created_at")
 #define FAVS                                                                                       \
     "SELECT s.id, f.id FROM favourites f JOIN statuses s ON s.id = f.status_id WHERE"              \
     " f.account_id = ? AND " PIN_VISIBLE("s") PAGE("f.id")
@@ -40,11 +42,15 @@
     "SELECT s.id, f.id FROM bookmarks f JOIN statuses s ON s.id = f.status_id WHERE"               \
     " f.account_id = ? AND " PIN_VISIBLE("s") PAGE("f.id")
 
-#define BOTH(sql, col) {sql " ORDER BY " col " DESC LIMIT ?", sql " ORDER BY " col " ASC LIMIT ?"}
+#define BOTH(sql, col)                                                                             \
+    {                                                                                              \
+        sql " ORDER BY " col " DESC LIMIT ?", sql " ORDER BY " col " ASC LIMIT ?"                  \
+    }
 
 static const char *const sql[7][2] = {
-    BOTH(HOME, "s.id"),    BOTH(PUBLIC, "s.id"), BOTH(TAG, "s.id"),      BOTH(ACCOUNT, "s.id"),
-    BOTH(FAVS, "f.id"),    BOTH(MARKS, "f.id"),  BOTH(PINNED, "p.created_at"),
+    BOTH(HOME, "s.id"),           BOTH(PUBLIC, "s.id"), BOTH(TAG, "s.id"),
+    BOTH(ACCOUNT, "s.id"),        BOTH(FAVS, "f.id"),   BOTH(MARKS, "f.id"),
+    BOTH(PINNED, "p.created_at"),
 };
 
 pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_timeline_q *tq,
@@ -65,8 +71,8 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
     pin_q q;
     switch (tq->kind) {
     case PIN_TL_HOME:
-        pin_db_query(db, &q, s, "iiiiiiiiiii", me, me, me, me, me, me, p->max_id, p->max_id,
-                     above, above, lim);
+        pin_db_query(db, &q, s, "iiiiiiiiiii", me, me, me, me, me, me, p->max_id, p->max_id, above,
+                     above, lim);
         break;
     case PIN_TL_PUBLIC:
         pin_db_query(db, &q, s, "iiiiiiii", me, me, me, p->max_id, p->max_id, above, above, lim);
@@ -85,7 +91,8 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
         break;
     case PIN_TL_FAVOURITES:
     case PIN_TL_BOOKMARKS:
-        pin_db_query(db, &q, s, "iiiiiiiii", me, me, me, me, p->max_id, p->max_id, above, above, lim);
+        pin_db_query(db, &q, s, "iiiiiiiii", me, me, me, me, p->max_id, p->max_id, above, above,
+                     lim);
         break;
     }
     while (pin_q_step(&q) && *n < limit) {
@@ -129,11 +136,11 @@ pin_err pin_notifications(pin_svc *svc, pin_arena *a, const pin_viewer *v, const
     pin_q q;
     pin_db_query(db, &q,
                  asc ? "SELECT id, from_account_id, COALESCE(status_id, 0), type, created_at FROM"
-                       " notifications n WHERE account_id = ?" PAGE("n.id")
-                       " AND" NOT_HIDDEN("n.from_account_id") " ORDER BY id ASC LIMIT 2000"
+                       " notifications n WHERE account_id = ?" PAGE("n.id") " AND" NOT_HIDDEN(
+                           "n.from_account_id") " ORDER BY id ASC LIMIT 2000"
                      : "SELECT id, from_account_id, COALESCE(status_id, 0), type, created_at FROM"
-                       " notifications n WHERE account_id = ?" PAGE("n.id")
-                       " AND" NOT_HIDDEN("n.from_account_id") " ORDER BY id DESC LIMIT 2000",
+                       " notifications n WHERE account_id = ?" PAGE("n.id") " AND" NOT_HIDDEN(
+                           "n.from_account_id") " ORDER BY id DESC LIMIT 2000",
                  "iiiiiiii", me, p->max_id, p->max_id, above, above, me, me, me);
     while (pin_q_step(&q) && *n < limit) {
         const char *type = pin_q_text(&q, 3);
@@ -200,8 +207,8 @@ pin_err pin_notifications_unread(pin_svc *svc, const pin_viewer *v, int64_t *cou
     pin_id me = v->account_id;
     return pin_db_i64(db, count,
                       "SELECT COUNT(*) FROM notifications n WHERE n.account_id = ? AND n.id >"
-                      " (SELECT notifications_read_id FROM accounts WHERE id = ?) AND"
-                      NOT_HIDDEN("n.from_account_id"),
+                      " (SELECT notifications_read_id FROM accounts WHERE id = ?) AND" NOT_HIDDEN(
+                          "n.from_account_id"),
                       "iiiii", me, me, me, me, me);
 }
 

@@ -15,20 +15,20 @@
 #include "service/graph.h"
 
 typedef enum pin_timeline_kind {
-    PIN_TL_HOME,        /* followed accounts, oneself and followed tags; top-level posts */
-    PIN_TL_PUBLIC,      /* every public top-level post */
-    PIN_TL_TAG,         /* public posts with a hashtag */
-    PIN_TL_ACCOUNT,     /* one account's posts the viewer can see */
-    PIN_TL_FAVOURITES,  /* the viewer's likes, newest like first */
-    PIN_TL_BOOKMARKS,   /* the viewer's bookmarks, newest first */
-    PIN_TL_PINNED,      /* one account's pinned posts the viewer can see, newest pin first */
+    PIN_TL_HOME,       /* followed accounts, oneself and followed tags; top-level posts */
+    PIN_TL_PUBLIC,     /* every public top-level post */
+    PIN_TL_TAG,        /* public posts with a hashtag */
+    PIN_TL_ACCOUNT,    /* one account's posts the viewer can see */
+    PIN_TL_FAVOURITES, /* the viewer's likes, newest like first */
+    PIN_TL_BOOKMARKS,  /* the viewer's bookmarks, newest first */
+    PIN_TL_PINNED,     /* one account's pinned posts the viewer can see, newest pin first */
 } pin_timeline_kind;
 
 typedef struct pin_timeline_q {
     pin_timeline_kind kind;
-    pin_id account;          /* PIN_TL_ACCOUNT */
-    const char *tag;         /* PIN_TL_TAG: the tag's key (case-folded) */
-    bool exclude_replies;    /* PIN_TL_ACCOUNT */
+    pin_id account;       /* PIN_TL_ACCOUNT */
+    const char *tag;      /* PIN_TL_TAG: the tag's key (case-folded) */
+    bool exclude_replies; /* PIN_TL_ACCOUNT */
     pin_page page;
 } pin_timeline_q;
 

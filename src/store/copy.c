@@ -8,11 +8,13 @@
 
 /* In an order that satisfies every foreign key. */
 static const char *const tables[] = {
-    "accounts",        "users",           "apps",           "tokens",          "oauth_codes",
-    "rate_limits",     "blobs",           "statuses",       "media",           "media_files",
-    "status_edits",    "tags",            "status_tags",    "status_mentions", "follows",
-    "idempotency_keys", "follow_requests", "blocks",         "mutes",           "follower_events",
-    "favourites",      "bookmarks",       "notifications",  "tag_follows",     "tag_uses",
+    "accounts",        "users",           "apps",          "tokens",
+    "oauth_codes",     "rate_limits",     "blobs",         "statuses",
+    "media",           "media_files",     "status_edits",  "tags",
+    "status_tags",     "status_mentions", "follows",       "idempotency_keys",
+    "follow_requests", "blocks",          "mutes",         "follower_events",
+    "favourites",      "bookmarks",       "notifications", "tag_follows",
+    "tag_uses",
 };
 enum { NTABLES = sizeof(tables) / sizeof(tables[0]), BATCH = 2000 };
 
@@ -33,7 +35,8 @@ static uint64_t row_hash(pin_q *q, int ncols)
                 t = num;
             }
         }
-        for (const unsigned char *p = (const unsigned char *)t; *p; p++) h = (h ^ *p) * 1099511628211ull;
+        for (const unsigned char *p = (const unsigned char *)t; *p; p++)
+            h = (h ^ *p) * 1099511628211ull;
         h = (h ^ 0xff) * 1099511628211ull;
     }
     return h;
@@ -50,13 +53,15 @@ static pin_err write_batch(pin_db *db, void *ctx)
     batch *b = ctx;
     pin_err err = PIN_OK;
     for (int r = 0; !err && r < b->nrows; r++)
-        err = pin_db_exec_texts(db, b->insert, (const char *const *)b->values + (size_t)r * b->ncols, b->ncols);
+        err = pin_db_exec_texts(db, b->insert,
+                                (const char *const *)b->values + (size_t)r * b->ncols, b->ncols);
     return err;
 }
 
 static void free_batch(batch *b)
 {
-    for (int i = 0; i < b->nrows * b->ncols; i++) free(b->values[i]);
+    for (int i = 0; i < b->nrows * b->ncols; i++)
+        free(b->values[i]);
     b->nrows = 0;
 }
 
@@ -92,7 +97,8 @@ pin_err pin_store_copy(pin_store *from, pin_store *to, FILE *out, bool tty, pin_
     for (int t = 0; !err && t < NTABLES; t++) {
         const char *select = pin_arena_printf(&a, "SELECT * FROM %s", tables[t]);
         int64_t total = 0, done = 0;
-        err = pin_db_i64(src, &total, pin_arena_printf(&a, "SELECT COUNT(*) FROM %s", tables[t]), NULL);
+        err = pin_db_i64(src, &total, pin_arena_printf(&a, "SELECT COUNT(*) FROM %s", tables[t]),
+                         NULL);
         if (err) break;
         pin_q q;
         pin_db_query(src, &q, select, NULL);
@@ -103,7 +109,8 @@ pin_err pin_store_copy(pin_store *from, pin_store *to, FILE *out, bool tty, pin_
                 pin_buf sql;
                 pin_buf_init(&sql, &a);
                 pin_buf_printf(&sql, "INSERT INTO %s VALUES (", tables[t]);
-                for (int i = 0; i < n; i++) pin_buf_puts(&sql, i ? ", ?" : "?");
+                for (int i = 0; i < n; i++)
+                    pin_buf_puts(&sql, i ? ", ?" : "?");
                 pin_buf_putc(&sql, ')');
                 b.insert = sql.data;
                 b.ncols = n;
@@ -137,14 +144,16 @@ pin_err pin_store_copy(pin_store *from, pin_store *to, FILE *out, bool tty, pin_
         if (!ok) rep->mismatches++;
         fprintf(out, "%s%-18s %lld rows, checksum %016llx %s\n", tty ? "\r" : "", tables[t],
                 (long long)done, (unsigned long long)sum,
-                ok ? "ok" : pin_arena_printf(&a, "DIFFERS: target has %lld rows, checksum %016llx",
-                                             (long long)got, (unsigned long long)got_sum));
+                ok ? "ok"
+                   : pin_arena_printf(&a, "DIFFERS: target has %lld rows, checksum %016llx",
+                                      (long long)got, (unsigned long long)got_sum));
         rep->tables++;
         rep->rows += done;
     }
     /* SQLite keeps captions' search index in its own table: rebuild it. */
     if (!err && pin_db_kind_of(dst) == PIN_DB_SQLITE)
-        err = pin_db_exec(dst, NULL, "INSERT INTO status_search (rowid, text) SELECT id, text FROM statuses",
+        err = pin_db_exec(dst, NULL,
+                          "INSERT INTO status_search (rowid, text) SELECT id, text FROM statuses",
                           NULL);
     pin_arena_clear(&a);
     if (!err && rep->mismatches) err = PIN_EIO;

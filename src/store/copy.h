@@ -11,7 +11,7 @@
 typedef struct pin_copy_report {
     int tables;
     int64_t rows;
-    int mismatches;          /* tables whose count or checksum differ */
+    int mismatches; /* tables whose count or checksum differ */
 } pin_copy_report;
 
 /* Copies every table of `from` into `to`, which must be migrated to the same

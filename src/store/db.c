@@ -69,7 +69,8 @@ void pin_store_close(pin_store *s)
     if (!s) return;
     pthread_setspecific(s->key, NULL);
     pthread_mutex_lock(&s->lock);
-    for (int i = 0; i < s->nconns; i++) s->ops->disconnect(s->conns[i]);
+    for (int i = 0; i < s->nconns; i++)
+        s->ops->disconnect(s->conns[i]);
     s->nconns = 0;
     pthread_mutex_unlock(&s->lock);
     pthread_key_delete(s->key);
@@ -120,19 +121,31 @@ static int parse_binds(const char *types, va_list ap, pin_val *v)
         pin_val *x = &v[n++];
         memset(x, 0, sizeof(*x));
         switch (*t) {
-        case 'i': x->type = 'i'; x->i = va_arg(ap, int64_t); break;
+        case 'i':
+            x->type = 'i';
+            x->i = va_arg(ap, int64_t);
+            break;
         case 'I':
             x->i = va_arg(ap, int64_t);
             x->type = x->i ? 'i' : 'n';
             break;
-        case 'b': x->type = 'i'; x->i = va_arg(ap, int) ? 1 : 0; break;
-        case 'd': x->type = 'd'; x->d = va_arg(ap, double); break;
+        case 'b':
+            x->type = 'i';
+            x->i = va_arg(ap, int) ? 1 : 0;
+            break;
+        case 'd':
+            x->type = 'd';
+            x->d = va_arg(ap, double);
+            break;
         case 's':
             x->s = va_arg(ap, const char *);
             x->type = x->s ? 's' : 'n';
             break;
-        case 'n': x->type = 'n'; break;
-        default: PIN_ASSERT(!"unknown bind type");
+        case 'n':
+            x->type = 'n';
+            break;
+        default:
+            PIN_ASSERT(!"unknown bind type");
         }
     }
     return n;
@@ -190,13 +203,13 @@ pin_err pin_db_exec_texts(pin_db *db, const char *sql, const char *const *values
 {
     PIN_ASSERT(n <= PIN_DB_MAX_BINDS * 4);
     pin_val v[PIN_DB_MAX_BINDS * 4];
-    for (int i = 0; i < n; i++) v[i] = (pin_val){values[i] ? 's' : 'n', 0, 0, values[i]};
+    for (int i = 0; i < n; i++)
+        v[i] = (pin_val){values[i] ? 's' : 'n', 0, 0, values[i]};
     pin_q q;
     memset(&q, 0, sizeof(q));
     q.db = db;
     db->store->ops->query(db, &q, sql, v, n);
-    while (pin_q_step(&q)) {
-    }
+    while (pin_q_step(&q)) {}
     return db->store->ops->end(&q, NULL);
 }
 
@@ -218,8 +231,7 @@ pin_err pin_db_exec(pin_db *db, int64_t *changes, const char *sql, const char *t
     va_start(ap, types);
     vquery(db, &q, sql, types, ap);
     va_end(ap);
-    while (pin_q_step(&q)) {
-    }
+    while (pin_q_step(&q)) {}
     return db->store->ops->end(&q, changes);
 }
 

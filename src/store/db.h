@@ -50,10 +50,10 @@ pin_db_kind pin_db_kind_of(const pin_db *db);
 /* A running query. Embed it on the stack; always finish with pin_q_end(). */
 typedef struct pin_q {
     pin_db *db;
-    void *impl;   /* backend statement or result */
-    int row;      /* postgres: current row index */
+    void *impl; /* backend statement or result */
+    int row;    /* postgres: current row index */
     int nrows;
-    pin_err err;  /* first error seen */
+    pin_err err; /* first error seen */
 } pin_q;
 
 /* Starts a query. Errors are kept in q->err and reported by pin_q_end(), so

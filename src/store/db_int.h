@@ -37,8 +37,8 @@ typedef struct pin_db_ops {
 struct pin_store {
     pin_db_kind kind;
     const pin_db_ops *ops;
-    char *url;      /* as given */
-    char *path;     /* sqlite: file path */
+    char *url;  /* as given */
+    char *path; /* sqlite: file path */
     pin_store_opts opts;
     pthread_key_t key;
     pthread_mutex_t lock; /* guards `conns` */

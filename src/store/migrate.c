@@ -187,9 +187,11 @@ static const migration migrations[] = {
      "  PRIMARY KEY (account_id, key)"
      ");"
      "ALTER TABLE accounts ADD COLUMN avatar_media_id BIGINT;"
-     "ALTER TABLE accounts ADD COLUMN header_media_id BIGINT;", NULL, NULL},
-    {3, "social graph: follow requests, blocks, mutes, follower ledger, favourites, bookmarks,"
-        " notifications",
+     "ALTER TABLE accounts ADD COLUMN header_media_id BIGINT;",
+     NULL, NULL},
+    {3,
+     "social graph: follow requests, blocks, mutes, follower ledger, favourites, bookmarks,"
+     " notifications",
      "ALTER TABLE follows ADD COLUMN id BIGINT NOT NULL DEFAULT 0;"
      "CREATE INDEX follows_target_id ON follows(target_id, id);"
      "CREATE INDEX follows_account_id ON follows(account_id, id);"
@@ -252,8 +254,8 @@ static const migration migrations[] = {
      "  created_at BIGINT NOT NULL"
      ");"
      "CREATE INDEX notifications_account ON notifications(account_id, id);"
-     "ALTER TABLE accounts ADD COLUMN notifications_read_id BIGINT NOT NULL DEFAULT 0;", NULL,
-     NULL},
+     "ALTER TABLE accounts ADD COLUMN notifications_read_id BIGINT NOT NULL DEFAULT 0;",
+     NULL, NULL},
     {4, "discovery: followed tags, tag usage for trends, full-text search of captions",
      "CREATE TABLE tag_follows ("
      "  account_id BIGINT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,"
@@ -272,7 +274,8 @@ static const migration migrations[] = {
      "CREATE INDEX statuses_public ON statuses(visibility, id);"
      "CREATE INDEX accounts_display ON accounts(display_name);",
      /* SQLite: an FTS5 index whose rowid is the status id. */
-     "CREATE VIRTUAL TABLE status_search USING fts5(text, tokenize = 'unicode61 remove_diacritics 2');",
+     "CREATE VIRTUAL TABLE status_search USING fts5(text, tokenize = 'unicode61 remove_diacritics "
+     "2');",
      /* PostgreSQL: its own full-text search over the caption. */
      "CREATE INDEX statuses_fts ON statuses USING GIN (to_tsvector('simple', text));"},
     {5, "reblogs and pinned posts",

@@ -70,10 +70,10 @@ static pin_err map_state(pg_db *db, PGresult *r)
     if (!strcmp(state, "23505")) return PIN_ECONFLICT;      /* unique_violation */
     if (!strcmp(state, "40001") || !strcmp(state, "40P01")) /* serialization, deadlock */
         return PIN_EBUSY;
-    if (!strcmp(state, "55P03")) return PIN_EUNAVAILABLE;   /* lock_not_available */
-    if (!strcmp(state, "57014")) return PIN_EUNAVAILABLE;   /* query_canceled (timeout) */
-    if (!strcmp(state, "25006")) return PIN_EUNAVAILABLE;   /* read_only_sql_transaction */
-    if (!strcmp(state, "53100")) return PIN_ENOSPACE;       /* disk_full */
+    if (!strcmp(state, "55P03")) return PIN_EUNAVAILABLE; /* lock_not_available */
+    if (!strcmp(state, "57014")) return PIN_EUNAVAILABLE; /* query_canceled (timeout) */
+    if (!strcmp(state, "25006")) return PIN_EUNAVAILABLE; /* read_only_sql_transaction */
+    if (!strcmp(state, "53100")) return PIN_ENOSPACE;     /* disk_full */
     if (!strncmp(state, "53", 2) || !strncmp(state, "57", 2) || !strncmp(state, "08", 2))
         return PIN_EUNAVAILABLE;
     if (!strncmp(state, "23", 2) || !strncmp(state, "22", 2)) return PIN_EINVAL;
@@ -85,7 +85,8 @@ static void remember_error(pg_db *db, PGresult *r)
     snprintf(db->errmsg, sizeof(db->errmsg), "%s",
              r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
     size_t n = strlen(db->errmsg);
-    while (n && db->errmsg[n - 1] == '\n') db->errmsg[--n] = 0;
+    while (n && db->errmsg[n - 1] == '\n')
+        db->errmsg[--n] = 0;
 }
 
 /* After a lost connection: reconnect and forget prepared statements. */
@@ -158,10 +159,20 @@ static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_er
     const char *vals[PIN_DB_MAX_BINDS * 4];
     for (int i = 0; i < n; i++) {
         switch (v[i].type) {
-        case 'i': snprintf(bufs[i], sizeof(bufs[i]), "%lld", (long long)v[i].i); vals[i] = bufs[i]; break;
-        case 'd': snprintf(bufs[i], sizeof(bufs[i]), "%.17g", v[i].d); vals[i] = bufs[i]; break;
-        case 's': vals[i] = v[i].s; break;
-        default: vals[i] = NULL; break;
+        case 'i':
+            snprintf(bufs[i], sizeof(bufs[i]), "%lld", (long long)v[i].i);
+            vals[i] = bufs[i];
+            break;
+        case 'd':
+            snprintf(bufs[i], sizeof(bufs[i]), "%.17g", v[i].d);
+            vals[i] = bufs[i];
+            break;
+        case 's':
+            vals[i] = v[i].s;
+            break;
+        default:
+            vals[i] = NULL;
+            break;
         }
     }
     PGresult *perr = NULL;
@@ -175,8 +186,7 @@ static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_er
     }
     *err = map_state(db, r);
     remember_error(db, r);
-    if (*err != PIN_ECONFLICT && *err != PIN_EBUSY)
-        PIN_ERROR("postgres: %s (%s)", db->errmsg, sql);
+    if (*err != PIN_ECONFLICT && *err != PIN_EBUSY) PIN_ERROR("postgres: %s (%s)", db->errmsg, sql);
     PQclear(r);
     return NULL;
 }
@@ -277,8 +287,10 @@ static pin_err pg_commit(pin_db *base)
     PGresult *r = PQexec(db->conn, "COMMIT");
     pin_err err = PIN_OK;
     /* A COMMIT of a failed transaction answers ROLLBACK, not an error. */
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) err = map_state(db, r);
-    else if (strcmp(PQcmdStatus(r), "COMMIT") != 0) err = PIN_EBUSY;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        err = map_state(db, r);
+    else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
+        err = PIN_EBUSY;
     if (err) remember_error(db, r);
     PQclear(r);
     if (err == PIN_EUNAVAILABLE) {

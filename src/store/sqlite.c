@@ -25,7 +25,8 @@ static pin_err map_rc(sq_db *db, int rc)
     switch (rc & 0xff) {
     case SQLITE_OK:
     case SQLITE_DONE:
-    case SQLITE_ROW: return PIN_OK;
+    case SQLITE_ROW:
+        return PIN_OK;
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         /* Outside a transaction the busy timeout already ran out: give up. */
@@ -34,10 +35,13 @@ static pin_err map_rc(sq_db *db, int rc)
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
             return PIN_ECONFLICT;
         return PIN_EINVAL;
-    case SQLITE_FULL: return PIN_ENOSPACE;
+    case SQLITE_FULL:
+        return PIN_ENOSPACE;
     case SQLITE_READONLY:
-    case SQLITE_CANTOPEN: return PIN_EUNAVAILABLE;
-    default: return PIN_EIO;
+    case SQLITE_CANTOPEN:
+        return PIN_EUNAVAILABLE;
+    default:
+        return PIN_EIO;
     }
 }
 
@@ -52,8 +56,8 @@ static pin_err sq_connect(pin_store *s, pin_db **out)
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, configure_once);
     sq_db *db = pin_xcalloc(1, sizeof(*db));
-    int rc = sqlite3_open_v2(s->path, &db->h,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        s->path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         PIN_ERROR("sqlite: cannot open %s: %s", s->path, db->h ? sqlite3_errmsg(db->h) : "?");
         sqlite3_close(db->h);
@@ -83,7 +87,8 @@ static pin_err sq_connect(pin_store *s, pin_db **out)
 static void sq_disconnect(pin_db *base)
 {
     sq_db *db = (sq_db *)base;
-    for (int i = 0; i < CACHE_SLOTS; i++) sqlite3_finalize(db->cache[i].st);
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        sqlite3_finalize(db->cache[i].st);
     sqlite3_close(db->h);
     free(db);
 }
@@ -123,10 +128,18 @@ static void sq_query(pin_db *base, pin_q *q, const char *sql, const pin_val *v, 
     PIN_ASSERT(n <= PIN_DB_MAX_BINDS * 4);
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
         switch (v[i].type) {
-        case 'i': rc = sqlite3_bind_int64(st, i + 1, v[i].i); break;
-        case 'd': rc = sqlite3_bind_double(st, i + 1, v[i].d); break;
-        case 's': rc = sqlite3_bind_text(st, i + 1, v[i].s, -1, SQLITE_STATIC); break;
-        default: rc = sqlite3_bind_null(st, i + 1); break;
+        case 'i':
+            rc = sqlite3_bind_int64(st, i + 1, v[i].i);
+            break;
+        case 'd':
+            rc = sqlite3_bind_double(st, i + 1, v[i].d);
+            break;
+        case 's':
+            rc = sqlite3_bind_text(st, i + 1, v[i].s, -1, SQLITE_STATIC);
+            break;
+        default:
+            rc = sqlite3_bind_null(st, i + 1);
+            break;
         }
     }
     if (rc != SQLITE_OK) {

@@ -27,7 +27,8 @@ static void arena_alloc_and_clear(void **state)
     assert_string_equal(pin_arena_printf(&a, "%d-%s", 42, "x"), "42-x");
     pin_buf b;
     pin_buf_init(&b, &a);
-    for (int i = 0; i < 1000; i++) pin_buf_puts(&b, "abc");
+    for (int i = 0; i < 1000; i++)
+        pin_buf_puts(&b, "abc");
     assert_int_equal(b.len, 3000);
     assert_int_equal(strlen(b.data), 3000);
     pin_arena_clear(&a);
@@ -113,7 +114,8 @@ static void config_set_and_env(void **state)
     assert_non_null(strstr(err, "[server]"));
     assert_int_equal(pin_config_set(&c, NULL, "threads", "abc", err, sizeof(err)), PIN_EINVAL);
     assert_int_equal(pin_config_set(&c, NULL, "threads", "-1", err, sizeof(err)), PIN_EINVAL);
-    assert_int_equal(pin_config_set(&c, NULL, "registrations", "approval", err, sizeof(err)), PIN_OK);
+    assert_int_equal(pin_config_set(&c, NULL, "registrations", "approval", err, sizeof(err)),
+                     PIN_OK);
     assert_int_equal(c.registrations, PIN_REG_APPROVAL);
     assert_int_equal(pin_config_set(&c, NULL, "nope", "1", err, sizeof(err)), PIN_EINVAL);
     setenv("PINHOLE_DATA_DIR", "/tmp/pin-env", 1);
@@ -153,7 +155,8 @@ static void router_matches(void **state)
     pin_param *caps = NULL;
     const char *allow = NULL;
     assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "GET",
-                                     "/api/v1/accounts/verify_credentials", &a, &idx, &caps, &allow),
+                                     "/api/v1/accounts/verify_credentials", &a, &idx, &caps,
+                                     &allow),
                      PIN_OK);
     assert_int_equal(table[idx].tag, 1);
     assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "HEAD", "/api/v1/accounts/42", &a,
@@ -162,28 +165,29 @@ static void router_matches(void **state)
     assert_int_equal(table[idx].tag, 2);
     assert_string_equal(caps->key, "id");
     assert_string_equal(caps->value, "42");
-    assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "DELETE", "/api/v1/accounts/42/follow",
-                                     &a, &idx, &caps, &allow),
+    assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "DELETE",
+                                     "/api/v1/accounts/42/follow", &a, &idx, &caps, &allow),
                      PIN_EMETHOD);
     assert_string_equal(allow, "POST");
-    assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "GET", "/api/v1/accounts/", &a, &idx,
-                                     &caps, &allow),
+    assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "GET", "/api/v1/accounts/", &a,
+                                     &idx, &caps, &allow),
                      PIN_ENOTFOUND);
     assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "GET", "/api/v1/accounts//follow",
                                      &a, &idx, &caps, &allow),
                      PIN_ENOTFOUND);
-    assert_int_equal(pin_router_find(table, 4, sizeof(table[0]), "GET", "", &a, &idx, &caps, &allow),
-                     PIN_ENOTFOUND);
+    assert_int_equal(
+        pin_router_find(table, 4, sizeof(table[0]), "GET", "", &a, &idx, &caps, &allow),
+        PIN_ENOTFOUND);
     pin_arena_clear(&a);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_alloc_and_clear), cmocka_unit_test(arena_in_caller_memory),
-        cmocka_unit_test(ids_increase_and_parse),
-        cmocka_unit_test(scopes_hierarchy),      cmocka_unit_test(config_set_and_env),
-        cmocka_unit_test(html_escape_all),       cmocka_unit_test(router_matches),
+        cmocka_unit_test(arena_alloc_and_clear),  cmocka_unit_test(arena_in_caller_memory),
+        cmocka_unit_test(ids_increase_and_parse), cmocka_unit_test(scopes_hierarchy),
+        cmocka_unit_test(config_set_and_env),     cmocka_unit_test(html_escape_all),
+        cmocka_unit_test(router_matches),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

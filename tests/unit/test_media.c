@@ -18,13 +18,21 @@ static void sniff_types(void **state)
     (void)state;
     assert_int_equal(pin_sniff_image((const unsigned char *)"\xFF\xD8\xFF\xE0", 4), PIN_IMG_JPEG);
     assert_int_equal(pin_sniff_image((const unsigned char *)"\x89PNG\r\n\x1a\n", 8), PIN_IMG_PNG);
-    assert_int_equal(pin_sniff_image((const unsigned char *)"RIFF\0\0\0\0WEBPVP8 ", 16), PIN_IMG_WEBP);
+    assert_int_equal(pin_sniff_image((const unsigned char *)"RIFF\0\0\0\0WEBPVP8 ", 16),
+                     PIN_IMG_WEBP);
     assert_int_equal(pin_sniff_image((const unsigned char *)"GIF89a", 6), PIN_IMG_GIF);
-    assert_int_equal(pin_sniff_image((const unsigned char *)"\0\0\0\x18" "ftypheic", 12), PIN_IMG_HEIC);
-    assert_int_equal(pin_sniff_image((const unsigned char *)"\0\0\0\x18" "ftypavif", 12), PIN_IMG_AVIF);
+    assert_int_equal(pin_sniff_image((const unsigned char *)"\0\0\0\x18"
+                                                            "ftypheic",
+                                     12),
+                     PIN_IMG_HEIC);
+    assert_int_equal(pin_sniff_image((const unsigned char *)"\0\0\0\x18"
+                                                            "ftypavif",
+                                     12),
+                     PIN_IMG_AVIF);
     assert_int_equal(pin_sniff_image((const unsigned char *)"<svg xmlns=", 11), PIN_IMG_UNKNOWN);
     assert_int_equal(pin_sniff_image((const unsigned char *)"\xFF\xD8", 2), PIN_IMG_UNKNOWN);
-    assert_int_equal(pin_sniff_image((const unsigned char *)"RIFF\0\0\0\0AVI ", 12), PIN_IMG_UNKNOWN);
+    assert_int_equal(pin_sniff_image((const unsigned char *)"RIFF\0\0\0\0AVI ", 12),
+                     PIN_IMG_UNKNOWN);
     assert_int_equal(pin_sniff_image(NULL, 0), PIN_IMG_UNKNOWN);
     assert_string_equal(pin_img_mime(PIN_IMG_WEBP), "image/webp");
     assert_null(pin_img_mime(PIN_IMG_UNKNOWN));
@@ -105,7 +113,10 @@ static void blob_roundtrip(void **state)
     assert_string_equal(key, key2);
     /* Keys are the only names: anything else is not found. */
     assert_int_equal(pin_blob_open(b, "../../etc/passwd", &fd, &size), PIN_ENOTFOUND);
-    assert_int_equal(pin_blob_open(b, "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824", &fd, &size), PIN_ENOTFOUND);
+    assert_int_equal(
+        pin_blob_open(b, "2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824", &fd,
+                      &size),
+        PIN_ENOTFOUND);
     assert_false(pin_blob_key_valid(""));
     assert_int_equal(pin_blob_delete(b, key), PIN_OK);
     assert_false(pin_blob_exists(b, key));

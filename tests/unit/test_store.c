@@ -27,7 +27,8 @@ static int setup(void **state)
     if (pin_store_open(url ? url : path, NULL, &s)) return -1;
     if (url) {
         pin_db *db;
-        if (pin_store_db(s, &db) || pin_db_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        if (pin_store_db(s, &db) ||
+            pin_db_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             return -1;
     }
     *state = s;
@@ -61,7 +62,9 @@ static void binds_and_rows(void **state)
 {
     pin_db *db;
     assert_int_equal(pin_store_db(*state, &db), PIN_OK);
-    assert_int_equal(pin_db_script(db, "CREATE TABLE t (id BIGINT PRIMARY KEY, s TEXT, r REAL, n BIGINT)"), PIN_OK);
+    assert_int_equal(
+        pin_db_script(db, "CREATE TABLE t (id BIGINT PRIMARY KEY, s TEXT, r REAL, n BIGINT)"),
+        PIN_OK);
     int64_t changes = 0;
     assert_int_equal(pin_db_exec(db, &changes, "INSERT INTO t VALUES (?, ?, ?, ?)", "isdI",
                                  (int64_t)1, "it's; DROP TABLE t; --", 2.5, (int64_t)0),
@@ -79,7 +82,8 @@ static void binds_and_rows(void **state)
     assert_false(pin_q_step(&q));
     assert_int_equal(pin_q_end(&q), PIN_OK);
     int64_t v;
-    assert_int_equal(pin_db_i64(db, &v, "SELECT id FROM t WHERE id = ?", "i", (int64_t)9), PIN_ENOTFOUND);
+    assert_int_equal(pin_db_i64(db, &v, "SELECT id FROM t WHERE id = ?", "i", (int64_t)9),
+                     PIN_ENOTFOUND);
     assert_int_equal(pin_db_i64(db, &v, "SELECT COUNT(*) FROM t", NULL), PIN_OK);
     assert_int_equal(v, 1);
 }
@@ -87,7 +91,8 @@ static void binds_and_rows(void **state)
 static pin_err fail_after_insert(pin_db *db, void *ctx)
 {
     (void)ctx;
-    pin_err err = pin_db_exec(db, NULL, "INSERT INTO t (id, s) VALUES (?, ?)", "is", (int64_t)2, "x");
+    pin_err err =
+        pin_db_exec(db, NULL, "INSERT INTO t (id, s) VALUES (?, ?)", "is", (int64_t)2, "x");
     return err ? err : PIN_EUNPROCESSABLE;
 }
 
@@ -95,7 +100,8 @@ static int busy_calls;
 static pin_err busy_once(pin_db *db, void *ctx)
 {
     (void)ctx;
-    pin_err err = pin_db_exec(db, NULL, "INSERT INTO t (id, s) VALUES (?, ?)", "is", (int64_t)3, "y");
+    pin_err err =
+        pin_db_exec(db, NULL, "INSERT INTO t (id, s) VALUES (?, ?)", "is", (int64_t)3, "y");
     if (err) return err;
     return busy_calls++ == 0 ? PIN_EBUSY : PIN_OK;
 }
@@ -137,7 +143,8 @@ static void threads_each_get_a_connection(void **state)
 {
     shared = *state;
     pthread_t th[4];
-    for (int i = 0; i < 4; i++) pthread_create(&th[i], NULL, writer, NULL);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, writer, NULL);
     for (int i = 0; i < 4; i++) {
         void *rv;
         pthread_join(th[i], &rv);
