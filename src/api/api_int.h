@@ -183,6 +183,8 @@ void h_search(api_ctx *c);
 struct pin_page;
 bool api_page_params(api_ctx *c, struct pin_page *p, int def, int max);
 void api_link_header(api_ctx *c, pin_id newest, pin_id oldest, int n, int limit);
+/* Answers a page of accounts (skipping any gone since) with its Link header. */
+void api_accounts_page(api_ctx *c, const pin_id *ids, const pin_id *edge, int n, int limit);
 
 /* Server-rendered pages (api/pages.c): a complete HTML document around
  * `body_html` (already safe HTML), with the page CSP. */

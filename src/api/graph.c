@@ -192,13 +192,18 @@ static void account_list(api_ctx *c, pin_list_kind kind, pin_id owner)
         api_error(c, err, NULL);
         return;
     }
+    api_accounts_page(c, ids, edge, n, page.limit);
+}
+
+void api_accounts_page(api_ctx *c, const pin_id *ids, const pin_id *edge, int n, int limit)
+{
     json_t *arr = json_array();
     for (int i = 0; i < n; i++) {
         pin_account acc;
         if (pin_account_get(c->svc, c->a, ids[i], false, &acc) == PIN_OK)
             json_array_append_new(arr, api_account_json(c, &acc));
     }
-    api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, page.limit);
+    api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, limit);
     api_json(c, 200, arr);
 }
 

@@ -314,6 +314,10 @@ void h_oauth_authorize_post(api_ctx *c)
 
 /* ---- the token endpoint ---- */
 
+static const char invalid_grant[] =
+    "The provided authorization grant is invalid, expired, revoked, does not match the "
+    "redirection URI used in the authorization request, or was issued to another client.";
+
 static void oauth_error(api_ctx *c, pin_err err, const char *error, const char *description)
 {
     api_json(c, pin_http_status_of(err),
@@ -393,10 +397,7 @@ void h_oauth_token(api_ctx *c)
                                 api_param(c, "redirect_uri"), api_param(c, "code_verifier"), &token,
                                 &scopes, &created);
         if (err == PIN_EAUTH) {
-            oauth_error(c, PIN_EINVAL, "invalid_grant",
-                        "The provided authorization grant is invalid, expired, revoked, does not "
-                        "match the redirection URI used in the authorization request, or was "
-                        "issued to another client.");
+            oauth_error(c, PIN_EINVAL, "invalid_grant", invalid_grant);
             return;
         }
         if (err) {
@@ -426,10 +427,7 @@ void h_oauth_token(api_ctx *c)
             return;
         }
         if (err == PIN_EAUTH) {
-            oauth_error(c, PIN_EINVAL, "invalid_grant",
-                        "The provided authorization grant is invalid, expired, revoked, does not "
-                        "match the redirection URI used in the authorization request, or was "
-                        "issued to another client.");
+            oauth_error(c, PIN_EINVAL, "invalid_grant", invalid_grant);
             return;
         }
         if (err) {

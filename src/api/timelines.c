@@ -166,14 +166,7 @@ void h_favourited_by(api_ctx *c)
         api_error(c, err, NULL);
         return;
     }
-    json_t *arr = json_array();
-    for (int i = 0; i < n; i++) {
-        pin_account acc;
-        if (pin_account_get(c->svc, c->a, ids[i], false, &acc) == PIN_OK)
-            json_array_append_new(arr, api_account_json(c, &acc));
-    }
-    api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, page.limit);
-    api_json(c, 200, arr);
+    api_accounts_page(c, ids, edge, n, page.limit);
 }
 
 void h_context(api_ctx *c)

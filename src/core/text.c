@@ -121,6 +121,14 @@ static uint32_t last_char(const unsigned char *s, size_t from, size_t end)
     return decode(s + k, end - k, &cp, &used) ? cp : 0xFFFD;
 }
 
+size_t pin_utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
 bool pin_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;

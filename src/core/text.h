@@ -62,6 +62,10 @@ void pin_text_render(pin_arena *a, const char *text, size_t len, const pin_text_
  * digits, or a character outside letters/digits/marks/'_'). */
 const char *pin_text_tag_key(pin_arena *a, const char *name, size_t len);
 
+/* The number of characters (code points) in valid UTF-8 text: what length
+ * limits on names, notes and captions count. */
+size_t pin_utf8_chars(const char *s);
+
 /* True when `s` (len bytes) is valid UTF-8 with no NUL and no surrogates. */
 bool pin_utf8_valid(const char *s, size_t len);
 

@@ -70,15 +70,6 @@ static bool email_valid(const char *s)
     return true;
 }
 
-/* Length in characters (code points) of valid UTF-8. */
-static size_t chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 typedef struct reg_tx {
     pin_svc *svc;
     pin_arena *a;
@@ -163,16 +154,16 @@ pin_err pin_account_register(pin_svc *svc, pin_arena *a, const pin_register_in *
         pin_field_error_add(fe, "password", "ERR_BLANK", "can't be blank");
     else if (!pin_utf8_valid(password, plen))
         pin_field_error_add(fe, "password", "ERR_INVALID", "is not valid text");
-    else if (chars(password) < PIN_PASSWORD_MIN)
+    else if (pin_utf8_chars(password) < PIN_PASSWORD_MIN)
         pin_field_error_add(fe, "password", "ERR_TOO_SHORT",
                             "is too short (minimum is 8 characters)");
-    else if (chars(password) > PIN_PASSWORD_MAX)
+    else if (pin_utf8_chars(password) > PIN_PASSWORD_MAX)
         pin_field_error_add(fe, "password", "ERR_TOO_LONG",
                             "is too long (maximum is 128 characters)");
     if (!in->agreement) pin_field_error_add(fe, "agreement", "ERR_ACCEPTED", "must be accepted");
     if (in->locale && (strlen(in->locale) > 16 || !pin_utf8_valid(in->locale, strlen(in->locale))))
         pin_field_error_add(fe, "locale", "ERR_INVALID", "is not a supported language");
-    if (in->reason && chars(in->reason) > 500)
+    if (in->reason && pin_utf8_chars(in->reason) > 500)
         pin_field_error_add(fe, "reason", "ERR_TOO_LONG",
                             "is too long (maximum is 500 characters)");
     if (fe->n) return PIN_EUNPROCESSABLE;
@@ -376,7 +367,7 @@ static void check_text(pin_field_errors *fe, const char *field, const char *s, s
     if (!s) return;
     if (!pin_utf8_valid(s, strlen(s)))
         pin_field_error_add(fe, field, "ERR_INVALID", "is not valid text");
-    else if (chars(s) > max)
+    else if (pin_utf8_chars(s) > max)
         pin_field_error_add(fe, field, "ERR_TOO_LONG",
                             max == PIN_NOTE_MAX    ? "is too long (maximum is 500 characters)"
                             : max == PIN_FIELD_MAX ? "is too long (maximum is 255 characters)"

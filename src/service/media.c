@@ -28,19 +28,11 @@ bool pin_media_parse_focus(const char *s, double *x, double *y)
     return true;
 }
 
-static size_t chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static const char *check_description(const char *d)
 {
     if (!d) return NULL;
     if (!pin_utf8_valid(d, strlen(d))) return "The description is not valid text.";
-    if (chars(d) > PIN_DESCRIPTION_MAX)
+    if (pin_utf8_chars(d) > PIN_DESCRIPTION_MAX)
         return "The description is too long (maximum is 1500 characters).";
     return NULL;
 }

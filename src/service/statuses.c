@@ -10,14 +10,6 @@
 #include "service/notify.h"
 #include "service/visibility.h"
 
-static size_t chars(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
 static bool language_ok(const char *l)
 {
     size_t n = strlen(l);
@@ -251,10 +243,10 @@ static const char *check_common(pin_svc *svc, const pin_status_in *in)
 {
     if (in->text && !pin_utf8_valid(in->text, strlen(in->text)))
         return "Validation failed: Text is not valid text";
-    if (in->text && chars(in->text) > (size_t)svc->cfg->max_caption_chars)
+    if (in->text && pin_utf8_chars(in->text) > (size_t)svc->cfg->max_caption_chars)
         return "Validation failed: Text character limit exceeded";
     if (in->spoiler_text && (!pin_utf8_valid(in->spoiler_text, strlen(in->spoiler_text)) ||
-                             chars(in->spoiler_text) > PIN_SPOILER_MAX))
+                             pin_utf8_chars(in->spoiler_text) > PIN_SPOILER_MAX))
         return "Validation failed: Spoiler text is too long (maximum is 500 characters)";
     if (in->language && *in->language && !language_ok(in->language))
         return "Validation failed: Language is not a valid ISO 639 code";
@@ -589,7 +581,7 @@ static pin_err edit_body(pin_db *db, void *ctx)
         double fx = 0, fy = 0;
         if (!pin_id_parse(in->media_attrs[i].id, &mid)) continue;
         const char *d = in->media_attrs[i].description, *f = in->media_attrs[i].focus;
-        if (d && (!pin_utf8_valid(d, strlen(d)) || chars(d) > PIN_DESCRIPTION_MAX)) {
+        if (d && (!pin_utf8_valid(d, strlen(d)) || pin_utf8_chars(d) > PIN_DESCRIPTION_MAX)) {
             t->why = "Validation failed: Description is too long (maximum is 1500 characters)";
             return PIN_EUNPROCESSABLE;
         }
