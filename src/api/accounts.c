@@ -84,6 +84,10 @@ static bool set_image(api_ctx *c, const char *field, bool header)
 {
     const pin_param *file = api_file(c, field);
     if (!file) return true;
+    if ((int64_t)file->len > c->api->cfg->media_max_bytes) {
+        api_error(c, PIN_ETOOBIG, "The file is larger than the upload limit");
+        return false;
+    }
     pin_media_in in = {.path = file->value, .purpose = header ? "header" : "avatar"};
     pin_media m;
     const char *why = NULL;

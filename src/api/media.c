@@ -1,5 +1,6 @@
 /* Media endpoints: upload (processed on the worker pool, off the HTTP
  * threads), read, describe, delete, and the files themselves. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_int.h"
@@ -68,6 +69,12 @@ void h_media_create(api_ctx *c)
         api_error(c, PIN_EUNPROCESSABLE, "Validation failed: File is empty");
         return;
     }
+    if ((int64_t)file->len > c->api->cfg->media_max_bytes) {
+        api_error(c, PIN_ETOOBIG,
+                  pin_arena_printf(c->a, "The file is larger than the limit of %lld bytes",
+                                   (long long)c->api->cfg->media_max_bytes));
+        return;
+    }
     api_defer(c, create_job);
 }
 
@@ -122,6 +129,28 @@ void h_media_delete(api_ctx *c)
     api_json(c, 200, json_object());
 }
 
+/* True when an Accept header lists image/webp with q > 0 (a wildcard alone
+ * does not ask for WebP: JPEG is the answer every client can show). */
+static bool accepts_webp(const char *accept)
+{
+    bool webp = false;
+    for (const char *p = accept; p && *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        const char *semi = memchr(p, ';', n);
+        size_t tn = semi ? (size_t)(semi - p) : n;
+        while (tn > 0 && p[tn - 1] == ' ')
+            tn--;
+        double q = 1;
+        const char *qs = semi ? strstr(semi, "q=") : NULL;
+        if (qs && qs < p + n) q = strtod(qs + 2, NULL);
+        if (tn == 10 && !strncasecmp(p, "image/webp", 10)) webp = q > 0;
+        p += n;
+    }
+    return webp;
+}
+
 /* GET /media/:token/:variant: the JPEG or, when the client accepts it, the
  * WebP of one derivative. Immutable: a new image gets a new token. */
 void h_media_file(api_ctx *c)
@@ -131,8 +160,7 @@ void h_media_file(api_ctx *c)
     for (int d = 0; d < PIN_DERIV_COUNT; d++) {
         if (!strcmp(variant, pin_image_deriv_name(d))) deriv = d;
     }
-    const char *accept = pin_req_header(c->req, "Accept");
-    bool webp = accept && strstr(accept, "image/webp");
+    bool webp = accepts_webp(pin_req_header(c->req, "Accept"));
     const char *key = NULL;
     pin_err err = deriv < 0
                       ? PIN_ENOTFOUND

@@ -95,7 +95,26 @@ void h_statuses_edit(api_ctx *c)
         api_error(c, PIN_EUNPROCESSABLE, "Validation failed: Sensitive must be true or false");
         return;
     }
-    for (int i = 0; i < 33; i++) {
+    /* Rails' array form: media_attributes[][id]=..&media_attributes[][description]=..,
+     * each [id] starting the next entry. */
+    for (pin_param *p = c->params; p; p = p->next) {
+        const char *k = p->key;
+        if (strncmp(k, "media_attributes[][", 19) != 0) continue;
+        if (!strcmp(k + 19, "id]")) {
+            if (in.nattrs >= 32) {
+                in.nattrs = 33;
+                break;
+            }
+            in.media_attrs[in.nattrs].id = p->value;
+            in.media_attrs[in.nattrs].description = in.media_attrs[in.nattrs].focus = NULL;
+            in.nattrs++;
+        } else if (in.nattrs > 0 && !strcmp(k + 19, "description]")) {
+            in.media_attrs[in.nattrs - 1].description = p->value;
+        } else if (in.nattrs > 0 && !strcmp(k + 19, "focus]")) {
+            in.media_attrs[in.nattrs - 1].focus = p->value;
+        }
+    }
+    for (int i = 0; i < 33 && in.nattrs <= 32; i++) {
         const char *mid = api_param(c, pin_arena_printf(c->a, "media_attributes[%d][id]", i));
         if (!mid) continue;
         if (in.nattrs == 32) {
@@ -140,15 +159,15 @@ void h_statuses_history(api_ctx *c)
         json_array_foreach(snap, k, item)
         {
             pin_id mid = (pin_id)json_integer_value(json_object_get(item, "id"));
-            for (int m = 0; m < s.nmedia; m++) {
-                if (s.media[m].id != mid) continue;
-                pin_media copy = s.media[m];
-                const char *d = json_string_value(json_object_get(item, "description"));
-                copy.description = d ? pin_arena_strdup(c->a, d) : NULL;
-                copy.focus_x = json_number_value(json_object_get(item, "focus_x"));
-                copy.focus_y = json_number_value(json_object_get(item, "focus_y"));
-                json_array_append_new(media, api_media_json(c, &copy));
-            }
+            pin_media m;
+            /* As it was: its file with that version's description and focus
+             * (a photo since taken off the post is still kept with it). */
+            if (pin_status_media(c->svc, c->a, &s, mid, &m) != PIN_OK) continue;
+            const char *d = json_string_value(json_object_get(item, "description"));
+            m.description = d ? pin_arena_strdup(c->a, d) : NULL;
+            m.focus_x = json_number_value(json_object_get(item, "focus_x"));
+            m.focus_y = json_number_value(json_object_get(item, "focus_y"));
+            json_array_append_new(media, api_media_json(c, &m));
         }
         json_decref(snap);
         json_array_append_new(arr, json_pack("{s:s,s:s,s:b,s:s,s:o,s:o,s:[]}", "content",

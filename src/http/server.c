@@ -34,6 +34,9 @@ struct pin_http_server {
 
 typedef enum { ST_NEW, ST_BODY, ST_DEFERRED, ST_DONE } req_state;
 
+/* The most body bytes read and dropped after refusing a request as too large. */
+#define DRAIN_MAX (256ull << 20)
+
 typedef struct req_int {
     pin_req pub; /* first, so pin_req * and req_int * convert */
     pin_http_server *srv;
@@ -373,11 +376,21 @@ static bool start(req_int *r, struct MHD_Connection *conn, const char *url, cons
     if (cl) {
         char *end;
         unsigned long long n = strtoull(cl, &end, 10);
-        if (*end || end == cl || n > (unsigned long long)r->limit) {
-            pin_resp_error(q, *end || end == cl ? PIN_EINVAL : PIN_ETOOBIG,
-                           *end || end == cl ? "Malformed Content-Length"
-                                             : "Request body too large");
-            return false; /* answer now, without reading the body */
+        if (*end || end == cl) {
+            pin_resp_error(q, PIN_EINVAL, "Malformed Content-Length");
+            pin_resp_header(q, "Connection", "close");
+            return false;
+        }
+        if (n > (unsigned long long)r->limit) {
+            pin_resp_error(q, PIN_ETOOBIG, "Request body too large");
+            pin_resp_header(q, "Connection", "close");
+            /* A client that waits (Expect: 100-continue) or a body too big to
+             * be worth reading gets the answer now. Otherwise the body is read
+             * and dropped first, so the client, still sending, sees the 413
+             * rather than a reset connection. */
+            if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect") || n > DRAIN_MAX)
+                return false;
+            return true;
         }
     }
     if (!strcmp(q->content_type, "application/x-www-form-urlencoded") ||
@@ -429,7 +442,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!q->status && r->pp) {
             enum MHD_Result ok = MHD_destroy_post_processor(r->pp);
             r->pp = NULL;
-            if (ok != MHD_YES) pin_resp_error(q, PIN_EINVAL, "Malformed form body");
+            /* A multipart body in which no part could be found is malformed. */
+            bool partless =
+                !q->form && r->received > 0 && !strcmp(q->content_type, "multipart/form-data");
+            if (ok != MHD_YES || partless) pin_resp_error(q, PIN_EINVAL, "Malformed form body");
         }
         if (r->file_fd >= 0) {
             close(r->file_fd);

@@ -307,7 +307,10 @@ pin_err pin_image_process(pin_arena *a, const char *path, const pin_image_opts *
         return PIN_EUNPROCESSABLE;
     }
     if (w <= 0 || h <= 0 || w * h > opts->max_pixels) {
-        *why = "This image has too many pixels: the limit is 50 megapixels.";
+        *why = pin_arena_printf(a,
+                                "This image has too many pixels (%lldx%lld): the limit is %.1f "
+                                "megapixels.",
+                                (long long)w, (long long)h, (double)opts->max_pixels / 1e6);
         return PIN_EUNPROCESSABLE;
     }
     if (progressive && w * h > PIN_PROGRESSIVE_MAX_PIXELS) {

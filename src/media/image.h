@@ -65,7 +65,7 @@ const char *pin_image_deriv_name(int deriv);
 
 /* Processes the file at `path`. On refusal (unknown type, too many pixels,
  * undecodable) returns PIN_EUNPROCESSABLE with a sentence for the person in
- * *why (static text). The caller frees the result with
+ * *why (static or in the arena). The caller frees the result with
  * pin_image_result_clear (also after an error). */
 pin_err pin_image_process(pin_arena *a, const char *path, const pin_image_opts *opts,
                           pin_image_result *out, const char **why) PIN_WUR;

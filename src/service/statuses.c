@@ -197,8 +197,7 @@ static pin_err create_body(pin_db *db, void *ctx)
     if (parent) {
         pin_err err = parent_of(db, me, parent, &reply_to_account);
         if (err == PIN_ENOTFOUND) {
-            t->why = "Validation failed: The post you are replying to does not exist";
-            return PIN_EUNPROCESSABLE;
+            return PIN_ENOTFOUND; /* Mastodon's answer; a hidden parent answers the same */
         }
         if (err) return err;
     }
@@ -352,7 +351,9 @@ static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
     pin_q q;
     pin_id ids[64];
     int n = 0;
-    pin_db_query(db, &q, "SELECT id FROM media WHERE status_id = ? ORDER BY position", "i", s->id);
+    pin_db_query(db, &q,
+                 "SELECT id FROM media WHERE status_id = ? AND position >= 0 ORDER BY position",
+                 "i", s->id);
     while (pin_q_step(&q) && n < 64)
         ids[n++] = pin_q_i64(&q, 0);
     err = pin_q_end(&q);
@@ -502,8 +503,8 @@ static const char *media_snapshot(pin_db *db, pin_arena *a, pin_id status)
     json_t *arr = json_array();
     pin_q q;
     pin_db_query(db, &q,
-                 "SELECT id, description, focus_x, focus_y FROM media WHERE status_id = ? ORDER BY"
-                 " position",
+                 "SELECT id, description, focus_x, focus_y FROM media WHERE status_id = ? AND"
+                 " position >= 0 ORDER BY position",
                  "i", status);
     while (pin_q_step(&q))
         json_array_append_new(arr,
@@ -570,9 +571,10 @@ static pin_err edit_body(pin_db *db, void *ctx)
         }
         /* Detach what is no longer listed (it becomes an unused upload of
          * the author's, removed by the sweep), then attach in order. */
-        err = pin_db_exec(db, NULL,
-                          "UPDATE media SET status_id = NULL, position = 0 WHERE status_id = ?",
-                          "i", t->id);
+        /* Photos taken off the post stay with it, out of sight (position -1),
+         * so its history can still show them; they go when the post goes. */
+        err =
+            pin_db_exec(db, NULL, "UPDATE media SET position = -1 WHERE status_id = ?", "i", t->id);
         if (!err) err = attach(db, me, t->id, t->media, in->nmedia, &t->why);
         if (err) return err;
     }
@@ -834,4 +836,14 @@ pin_err pin_status_pin(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id i
     err = pin_db_tx(db, true, pin_body, &t);
     if (err) return err;
     return pin_status_get(svc, a, v, id, out);
+}
+
+pin_err pin_status_media(pin_svc *svc, pin_arena *a, const pin_status *s, pin_id media_id,
+                         pin_media *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (!err) err = pin_media_load(svc, db, a, media_id, out);
+    if (!err && out->status_id != s->id) err = PIN_ENOTFOUND;
+    return err;
 }

@@ -76,6 +76,11 @@ pin_err pin_status_delete(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_i
 pin_err pin_status_edit(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
                         const pin_status_in *in, const char **why) PIN_WUR;
 
+/* One attachment of a post the caller already loaded, current or since
+ * taken off it (for the history). PIN_ENOTFOUND if it is not the post's. */
+pin_err pin_status_media(pin_svc *svc, pin_arena *a, const pin_status *s, pin_id media_id,
+                         pin_media *out) PIN_WUR;
+
 /* Shares (reblogs) a public or unlisted post the viewer can see, or undoes
  * it; sharing twice is one share. *out receives the reblog (on) or the
  * original (off). PIN_EUNPROCESSABLE for private or direct posts. */
