@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "core/html.h"
 #include "service/graph.h"
 
 static json_t *relationship_json(api_ctx *c, const pin_relationship *r)
@@ -170,14 +171,23 @@ bool api_page_params(api_ctx *c, pin_page *p, int def, int max)
 void api_link_header(api_ctx *c, pin_id newest, pin_id oldest, int n, int limit)
 {
     if (n == 0) return;
-    const char *base = c->api->cfg->base_url, *path = c->req->path;
+    pin_arena *a = c->a;
+    /* The same request with the page moved: other parameters (filters) stay. */
+    pin_buf keep;
+    pin_buf_init(&keep, a);
+    for (pin_param *p = c->req->query; p; p = p->next) {
+        if (!strcmp(p->key, "limit") || !strcmp(p->key, "max_id") || !strcmp(p->key, "min_id") ||
+            !strcmp(p->key, "since_id"))
+            continue;
+        pin_buf_printf(&keep, "&%s=%s", pin_url_encode(a, p->key, false),
+                       pin_url_encode(a, p->value, false));
+    }
+    const char *base = pin_arena_printf(a, "%s%s?limit=%d%s", c->api->cfg->base_url,
+                                        pin_url_encode(a, c->req->path, true), limit, keep.data);
     pin_buf b;
-    pin_buf_init(&b, c->a);
-    if (n >= limit)
-        pin_buf_printf(&b, "<%s%s?limit=%d&max_id=%lld>; rel=\"next\", ", base, path, limit,
-                       (long long)oldest);
-    pin_buf_printf(&b, "<%s%s?limit=%d&min_id=%lld>; rel=\"prev\"", base, path, limit,
-                   (long long)newest);
+    pin_buf_init(&b, a);
+    if (n >= limit) pin_buf_printf(&b, "<%s&max_id=%lld>; rel=\"next\", ", base, (long long)oldest);
+    pin_buf_printf(&b, "<%s&min_id=%lld>; rel=\"prev\"", base, (long long)newest);
     pin_resp_header(c->req, "Link", b.data);
 }
 

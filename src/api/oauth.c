@@ -107,20 +107,6 @@ static const char *with_query(pin_arena *a, const char *uri, const char *params)
     return pin_arena_printf(a, "%s%c%s", uri, strchr(uri, '?') ? '&' : '?', params);
 }
 
-static const char *url_encode(pin_arena *a, const char *s)
-{
-    pin_buf b;
-    pin_buf_init(&b, a);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '_' || *p == '.' || *p == '~')
-            pin_buf_putc(&b, (char)*p);
-        else
-            pin_buf_printf(&b, "%%%02X", *p);
-    }
-    return b.data;
-}
-
 static void redirect(api_ctx *c, const char *location)
 {
     pin_resp_set(c->req, 302, "text/plain; charset=utf-8", "", 0);
@@ -130,7 +116,8 @@ static void redirect(api_ctx *c, const char *location)
 static void redirect_error(api_ctx *c, const authz *z, const char *error)
 {
     const char *q = pin_arena_printf(c->a, "error=%s", error);
-    if (z->state) q = pin_arena_printf(c->a, "%s&state=%s", q, url_encode(c->a, z->state));
+    if (z->state)
+        q = pin_arena_printf(c->a, "%s&state=%s", q, pin_url_encode(c->a, z->state, false));
     redirect(c, with_query(c->a, z->redirect_uri, q));
 }
 
@@ -236,19 +223,19 @@ static void authorize_form(api_ctx *c, const authz *z, int status, const char *e
         /* Come back here after signing up. */
         pin_buf q;
         pin_buf_init(&q, a);
-        pin_buf_printf(&q,
-                       "/oauth/authorize?response_type=code&client_id=%s&redirect_uri=%s&scope=%s",
-                       url_encode(a, z->client_id), url_encode(a, z->redirect_uri),
-                       url_encode(a, pin_scopes_format(z->scopes, a)));
-        if (z->state) pin_buf_printf(&q, "&state=%s", url_encode(a, z->state));
+        pin_buf_printf(
+            &q, "/oauth/authorize?response_type=code&client_id=%s&redirect_uri=%s&scope=%s",
+            pin_url_encode(a, z->client_id, false), pin_url_encode(a, z->redirect_uri, false),
+            pin_url_encode(a, pin_scopes_format(z->scopes, a), false));
+        if (z->state) pin_buf_printf(&q, "&state=%s", pin_url_encode(a, z->state, false));
         if (z->challenge)
             pin_buf_printf(&q, "&code_challenge=%s&code_challenge_method=S256",
-                           url_encode(a, z->challenge));
+                           pin_url_encode(a, z->challenge, false));
         pin_buf_printf(
             &b,
             "<p class=\"alt\">New here? <a href=\"/auth/sign_up?return_to=%s\">Create an "
             "account</a></p>",
-            pin_html_escaped(a, url_encode(a, q.data)));
+            pin_html_escaped(a, pin_url_encode(a, q.data, false)));
     }
     api_page(c, status, "Authorize", b.data);
 }
@@ -308,7 +295,7 @@ void h_oauth_authorize_post(api_ctx *c)
         return;
     }
     const char *q = pin_arena_printf(c->a, "code=%s", code);
-    if (z.state) q = pin_arena_printf(c->a, "%s&state=%s", q, url_encode(c->a, z.state));
+    if (z.state) q = pin_arena_printf(c->a, "%s&state=%s", q, pin_url_encode(c->a, z.state, false));
     redirect(c, with_query(c->a, z.redirect_uri, q));
 }
 

@@ -115,11 +115,11 @@ json_t *api_credential_account_json(api_ctx *c, const pin_account *acc)
     for (int i = 0; i < acc->nfields; i++)
         json_array_append_new(fields, json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name,
                                                 "value", acc->fields[i].value, "verified_at"));
-    json_object_set_new(o, "source",
-                        json_pack("{s:s,s:b,s:s?,s:s,s:o,s:i}", "privacy",
-                                  acc->privacy ? acc->privacy : "public", "sensitive",
-                                  acc->sensitive, "language", acc->language, "note", acc->note,
-                                  "fields", fields, "follow_requests_count", 0));
+    json_object_set_new(
+        o, "source",
+        json_pack("{s:s,s:b,s:s?,s:s,s:o,s:i}", "privacy", acc->privacy ? acc->privacy : "public",
+                  "sensitive", acc->sensitive, "language", acc->language, "note", acc->note,
+                  "fields", fields, "follow_requests_count", (int)acc->follow_requests_count));
     json_object_set_new(o, "role", role_json(acc->role ? acc->role : "user"));
     return o;
 }

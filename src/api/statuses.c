@@ -40,8 +40,7 @@ void h_statuses_create(api_ctx *c)
     }
     const char *reply = api_param(c, "in_reply_to_id");
     if (reply && *reply && !pin_id_parse(reply, &in.in_reply_to_id)) {
-        api_error(c, PIN_EUNPROCESSABLE,
-                  "Validation failed: The post you are replying to does not exist");
+        api_error(c, PIN_ENOTFOUND, NULL); /* as for a missing or hidden post */
         return;
     }
     in.idempotency_key = pin_req_header(c->req, "Idempotency-Key");

@@ -40,3 +40,17 @@ const char *pin_html_escaped(pin_arena *a, const char *s)
     pin_html_escape(&b, s, strlen(s));
     return b.data;
 }
+
+const char *pin_url_encode(pin_arena *a, const char *s, bool keep_slash)
+{
+    pin_buf b;
+    pin_buf_init(&b, a);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '_' || *p == '.' || *p == '~' || (keep_slash && *p == '/'))
+            pin_buf_putc(&b, (char)*p);
+        else
+            pin_buf_printf(&b, "%%%02X", *p);
+    }
+    return b.data;
+}

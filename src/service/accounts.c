@@ -307,7 +307,12 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
     bool found = pin_q_step(&q);
     if (found) read_account(&q, a, full, out);
     err = pin_q_end(&q);
-    return err ? err : found ? PIN_OK : PIN_ENOTFOUND;
+    if (err) return err;
+    if (!found) return PIN_ENOTFOUND;
+    if (full)
+        err = pin_db_i64(db, &out->follow_requests_count,
+                         "SELECT COUNT(*) FROM follow_requests WHERE target_id = ?", "i", id);
+    return err;
 }
 
 pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out)

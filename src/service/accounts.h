@@ -48,6 +48,7 @@ typedef struct pin_account {
     const char *role;     /* "user", "moderator", "admin" */
     bool approved;
     const char *email;
+    int64_t follow_requests_count; /* pending requests to follow this account */
 } pin_account;
 
 typedef struct pin_register_in {

@@ -344,13 +344,13 @@ static pin_err search_body(pin_db *db, void *ctx)
                 "SELECT s.id FROM status_search f JOIN statuses s ON s.id = f.rowid WHERE"
                 " status_search MATCH ? AND " PIN_VISIBLE("s") " ORDER BY f.rank, s.id DESC"
                                                                " LIMIT ? OFFSET ?",
-                "siiiii", fq, me, me, me, lim, off);
+                "siiiiii", fq, me, me, me, me, lim, off);
         } else {
             pin_db_query(db, &q,
                          "SELECT s.id FROM statuses s WHERE to_tsvector('simple', s.text) @@"
                          " plainto_tsquery('simple', ?) AND " PIN_VISIBLE(
                              "s") " ORDER BY s.id DESC LIMIT ? OFFSET ?",
-                         "siiiii", t->q, me, me, me, lim, off);
+                         "siiiiii", t->q, me, me, me, me, lim, off);
         }
         while (pin_q_step(&q) && r->nstatuses < t->limit)
             r->statuses[r->nstatuses++] = pin_q_i64(&q, 0);

@@ -176,13 +176,17 @@ static pin_err op_body(pin_db *db, void *ctx)
         }
         break;
     }
-    case OP_UNFOLLOW:
+    case OP_UNFOLLOW: {
         err = edge_remove(db, me, other, "unfollowed");
+        if (!err) err = pin_notify_retract(db, other, me, "follow", 0);
+        int64_t withdrawn = 0;
         if (!err)
-            err = pin_db_exec(db, NULL,
+            err = pin_db_exec(db, &withdrawn,
                               "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?",
                               "ii", me, other);
+        if (!err && withdrawn) err = pin_notify_delete_request(db, other, me);
         break;
+    }
     case OP_REMOVE:
         err = edge_remove(db, other, me, "removed");
         break;
@@ -195,6 +199,7 @@ static pin_err op_body(pin_db *db, void *ctx)
                               "DELETE FROM follow_requests WHERE (account_id = ? AND target_id = ?)"
                               " OR (account_id = ? AND target_id = ?)",
                               "iiii", me, other, other, me);
+        if (!err) err = pin_notify_forget_pair(db, me, other);
         if (!err)
             err = pin_db_exec(db, NULL,
                               "INSERT INTO blocks (id, account_id, target_id, created_at) VALUES"
@@ -319,6 +324,16 @@ pin_err pin_graph_list(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_list
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     if (kind >= PIN_LIST_BLOCKS) owner = v->account_id; /* one's own lists only */
+    /* Someone who blocked the viewer shows them no followers or following. */
+    bool blocked = false;
+    if (kind <= PIN_LIST_FOLLOWING && v->account_id && owner != v->account_id) {
+        int64_t b = 0;
+        err =
+            pin_db_i64(db, &b, "SELECT COUNT(*) FROM blocks WHERE account_id = ? AND target_id = ?",
+                       "ii", owner, v->account_id);
+        if (err) return err;
+        blocked = b != 0;
+    }
     int limit = page->limit > 0 && page->limit <= 80 ? page->limit : 40;
     bool ascending = page->min_id != 0;
     pin_id above = page->min_id ? page->min_id : page->since_id;
@@ -328,6 +343,7 @@ pin_err pin_graph_list(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_list
     *ids = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
     *edge = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
     *n = 0;
+    if (blocked) return PIN_OK;
     pin_q q;
     pin_db_query(db, &q, list_sql[kind][ascending], "iiiiiiii", owner, page->max_id, page->max_id,
                  above, above, hide, hide, (int64_t)limit);

@@ -20,13 +20,13 @@ static pin_err mark_body(pin_db *db, void *ctx)
         db, &orig,
         "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE(
             "s"),
-        "iiii", t->id, me, me, me);
+        "iiiii", t->id, me, me, me, me);
     if (err) return err;
     t->id = orig; /* a like of a reblog is a like of the post it shares */
     int64_t author = 0;
     err = pin_db_i64(db, &author,
                      "SELECT s.account_id FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
-                     "iiii", t->id, me, me, me);
+                     "iiiii", t->id, me, me, me, me);
     if (err) return err;
     int64_t changed = 0;
     if (t->fav && t->on) {
@@ -49,6 +49,7 @@ static pin_err mark_body(pin_db *db, void *ctx)
                 db, NULL,
                 "UPDATE statuses SET favourites_count = favourites_count - 1 WHERE id = ?", "i",
                 t->id);
+        if (!err && changed) err = pin_notify_retract(db, author, me, "favourite", t->id);
     } else if (t->on) {
         err = pin_db_exec(db, NULL,
                           "INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES"
@@ -117,8 +118,8 @@ pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_i
     pin_id me = v->account_id;
     int64_t seen = 0;
     err = pin_db_i64(db, &seen,
-                     "SELECT COUNT(*) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"), "iiii",
-                     id, me, me, me);
+                     "SELECT COUNT(*) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
+                     "iiiii", id, me, me, me, me);
     if (err) return err;
     if (!seen) return PIN_ENOTFOUND;
     int limit = page->limit > 0 && page->limit <= 80 ? page->limit : 40;
@@ -159,7 +160,7 @@ static pin_err context_body(pin_db *db, void *ctx)
     pin_err err = pin_db_i64(
         db, &parent,
         "SELECT COALESCE(s.in_reply_to_id, 0) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
-        "iiii", t->id, me, me, me);
+        "iiiii", t->id, me, me, me, me);
     if (err) return err;
     /* Ancestors: walk up while visible. */
     pin_id chain[CONTEXT_MAX];
@@ -170,7 +171,7 @@ static pin_err context_body(pin_db *db, void *ctx)
             db, &up,
             "SELECT COALESCE(s.in_reply_to_id, 0) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE(
                 "s"),
-            "iiii", parent, me, me, me);
+            "iiiii", parent, me, me, me, me);
         if (err == PIN_ENOTFOUND) break;
         if (err) return err;
         chain[n++] = parent;
@@ -195,7 +196,7 @@ static pin_err context_body(pin_db *db, void *ctx)
                     "s") " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND"
                          " b.target_id = s.account_id) OR (b.account_id = s.account_id AND"
                          " b.target_id = ?)) ORDER BY s.id LIMIT 200",
-                "iiiiii", frontier[i], me, me, me, me, me);
+                "iiiiiii", frontier[i], me, me, me, me, me, me);
             while (pin_q_step(&q) && t->nd < CONTEXT_MAX) {
                 pin_id c = pin_q_i64(&q, 0);
                 t->desc[t->nd++] = c;

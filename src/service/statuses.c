@@ -72,7 +72,7 @@ static pin_err parent_of(pin_db *db, pin_id viewer, pin_id parent, pin_id *autho
 {
     return pin_db_i64(db, author,
                       "SELECT s.account_id FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
-                      "iiii", parent, viewer, viewer, viewer);
+                      "iiiii", parent, viewer, viewer, viewer, viewer);
 }
 
 /* Attaches the given media (owned by `me`, unused, for posts) in order. */
@@ -150,12 +150,12 @@ static pin_err index_text(pin_db *db, pin_id status, pin_id author, const char *
 }
 
 /* Undoes what index_text recorded, before a post is deleted. */
-static pin_err unindex(pin_db *db, pin_id status, pin_id author, int64_t created_at)
+static pin_err unindex(pin_db *db, pin_id status, pin_id author, int64_t created_at, bool counted)
 {
     pin_err err = PIN_OK;
     if (pin_db_kind_of(db) == PIN_DB_SQLITE)
         err = pin_db_exec(db, NULL, "DELETE FROM status_search WHERE rowid = ?", "i", status);
-    if (!err)
+    if (!err && counted)
         err = pin_db_exec(db, NULL,
                           "UPDATE tag_uses SET uses = uses - 1 WHERE day = ? AND account_id = ? AND"
                           " tag_id IN (SELECT tag_id FROM status_tags WHERE status_id = ?)",
@@ -215,7 +215,10 @@ static pin_err create_body(pin_db *db, void *ctx)
         in->sensitive == 1 || (in->spoiler_text && *in->spoiler_text), (int64_t)t->visibility,
         in->language, parent, reply_to_account, t->v->app_id, now);
     if (!err) err = attach(db, me, id, t->media, t->nmedia, &t->why);
-    if (!err) err = index_text(db, id, me, in->text ? in->text : "", &text, &r, now, true);
+    /* Only public posts count towards trends: nothing else leaks through them. */
+    if (!err)
+        err = index_text(db, id, me, in->text ? in->text : "", &text, &r, now,
+                         t->visibility == PIN_VIS_PUBLIC);
     for (int i = 0; !err && i < r.n; i++)
         err = pin_notify(db, r.found[i].id, me, "mention", id);
     if (!err)
@@ -405,7 +408,7 @@ static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin
     pin_db_query(db, &q,
                  "SELECT " STATUS_COLUMNS " FROM statuses s LEFT JOIN apps ap ON ap.id = s.app_id"
                  " WHERE s.id = ? AND " PIN_VISIBLE("s"),
-                 "iiii", id, viewer, viewer, viewer);
+                 "iiiii", id, viewer, viewer, viewer, viewer);
     bool found = pin_q_step(&q);
     if (found) read_status(&q, a, out);
     pin_err err = pin_q_end(&q);
@@ -455,7 +458,8 @@ static pin_err delete_body(pin_db *db, void *ctx)
     pin_err err = get_in(t->svc, db, t->a, t->v->account_id, t->id, t->out);
     if (err) return err;
     if (t->out->account.id != t->v->account_id) return PIN_ENOTFOUND;
-    err = unindex(db, t->id, t->v->account_id, t->out->created_at);
+    err = unindex(db, t->id, t->v->account_id, t->out->created_at,
+                  t->out->visibility == PIN_VIS_PUBLIC);
     if (err) return err;
     /* Its reblogs go with it, each from its sharer's count. */
     err = pin_db_exec(
@@ -724,7 +728,7 @@ static pin_err share_body(pin_db *db, void *ctx)
         db, &orig,
         "SELECT COALESCE(s.reblog_of_id, s.id) FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE(
             "s"),
-        "iiii", t->id, me, me, me);
+        "iiiii", t->id, me, me, me, me);
     if (err) return err;
     int64_t vis = 0, author = 0;
     pin_q q;

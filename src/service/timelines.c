@@ -13,6 +13,20 @@
     " AND NOT EXISTS (SELECT 1 FROM mutes hm WHERE hm.account_id = ? AND hm.target_id = " author   \
     ")"
 
+/* Blocked either way (profiles: a mute filters timelines, not a profile one
+ * visits on purpose). Binds the viewer twice. */
+#define NOT_BLOCKED(author)                                                                        \
+    " NOT EXISTS (SELECT 1 FROM blocks hb WHERE (hb.account_id = ? AND hb.target_id = " author ")" \
+    " OR (hb.account_id = " author " AND hb.target_id = ?))"
+
+/* Notifications not shown: from accounts blocked either way, or muted with
+ * their notifications. Binds the viewer three times. */
+#define QUIET(from)                                                                                \
+    " NOT EXISTS (SELECT 1 FROM blocks hb WHERE (hb.account_id = ? AND hb.target_id = " from ")"   \
+    " OR (hb.account_id = " from " AND hb.target_id = ?))"                                         \
+    " AND NOT EXISTS (SELECT 1 FROM mutes hm WHERE hm.account_id = ? AND hm.target_id = " from     \
+    " AND hm.notifications = 1)"
+
 #define PAGE(col) " AND (? = 0 OR " col " < ?) AND (? = 0 OR " col " > ?)"
 
 #define HOME                                                                                       \
@@ -30,7 +44,7 @@
         PAGE("s.id")
 #define ACCOUNT                                                                                    \
     "SELECT s.id, s.id FROM statuses s WHERE s.account_id = ? AND (? = 0 OR s.in_reply_to_id IS"   \
-    " NULL) AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
+    " NULL) AND " PIN_VISIBLE("s") " AND" NOT_BLOCKED("s.account_id") PAGE("s.id")
 #define PINNED                                                                                     \
     "SELECT s.id, p.created_at FROM status_pins p JOIN statuses s ON s.id = p.status_id WHERE"     \
     " p.account_id = ? AND " PIN_VISIBLE("s") " AND" NOT_HIDDEN("s.account_id")                    \
@@ -86,13 +100,13 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
                      me, me, me, me, p->max_id, p->max_id, above, above, lim);
         break;
     case PIN_TL_PINNED:
-        pin_db_query(db, &q, s, "iiiiiiiiiiii", tq->account, me, me, me, me, me, me, p->max_id,
+        pin_db_query(db, &q, s, "iiiiiiiiiiiii", tq->account, me, me, me, me, me, me, me, p->max_id,
                      p->max_id, above, above, lim);
         break;
     case PIN_TL_FAVOURITES:
     case PIN_TL_BOOKMARKS:
-        pin_db_query(db, &q, s, "iiiiiiiii", me, me, me, me, p->max_id, p->max_id, above, above,
-                     lim);
+        pin_db_query(db, &q, s, "iiiiiiiiii", me, me, me, me, me, p->max_id, p->max_id, above,
+                     above, lim);
         break;
     }
     while (pin_q_step(&q) && *n < limit) {
@@ -136,10 +150,10 @@ pin_err pin_notifications(pin_svc *svc, pin_arena *a, const pin_viewer *v, const
     pin_q q;
     pin_db_query(db, &q,
                  asc ? "SELECT id, from_account_id, COALESCE(status_id, 0), type, created_at FROM"
-                       " notifications n WHERE account_id = ?" PAGE("n.id") " AND" NOT_HIDDEN(
+                       " notifications n WHERE account_id = ?" PAGE("n.id") " AND" QUIET(
                            "n.from_account_id") " ORDER BY id ASC LIMIT 2000"
                      : "SELECT id, from_account_id, COALESCE(status_id, 0), type, created_at FROM"
-                       " notifications n WHERE account_id = ?" PAGE("n.id") " AND" NOT_HIDDEN(
+                       " notifications n WHERE account_id = ?" PAGE("n.id") " AND" QUIET(
                            "n.from_account_id") " ORDER BY id DESC LIMIT 2000",
                  "iiiiiiii", me, p->max_id, p->max_id, above, above, me, me, me);
     while (pin_q_step(&q) && *n < limit) {
@@ -205,11 +219,11 @@ pin_err pin_notifications_unread(pin_svc *svc, const pin_viewer *v, int64_t *cou
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     pin_id me = v->account_id;
-    return pin_db_i64(db, count,
-                      "SELECT COUNT(*) FROM notifications n WHERE n.account_id = ? AND n.id >"
-                      " (SELECT notifications_read_id FROM accounts WHERE id = ?) AND" NOT_HIDDEN(
-                          "n.from_account_id"),
-                      "iiiii", me, me, me, me, me);
+    return pin_db_i64(
+        db, count,
+        "SELECT COUNT(*) FROM notifications n WHERE n.account_id = ? AND n.id >"
+        " (SELECT notifications_read_id FROM accounts WHERE id = ?) AND" QUIET("n.from_account_id"),
+        "iiiii", me, me, me, me, me);
 }
 
 pin_err pin_notifications_mark_read(pin_svc *svc, const pin_viewer *v, pin_id up_to)
