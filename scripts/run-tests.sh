@@ -63,10 +63,11 @@ unit() { # build dir, label
     count "unit tests [$label]" $p $f
 }
 
-api() { # binary, label
-    local bin=$1 label=$2
-    local log="$OUT/api-$label.log"
-    PINHOLE_BIN=$bin node --test --test-reporter=tap --test-concurrency="$NPROC" tests/api/ >"$log" 2>&1
+# A node:test suite: folder, label, binary, concurrency. Counts its TAP totals.
+suite() {
+    local dir=$1 label=$2 bin=$3 conc=$4
+    local log="$OUT/$(echo "$label" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9\n' '-').log"
+    PINHOLE_BIN=$bin node --test --test-reporter=tap --test-concurrency="$conc" "$dir" >"$log" 2>&1
     local rc=$?
     local p f
     p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -1)
@@ -74,10 +75,13 @@ api() { # binary, label
     p=${p:-0}
     f=${f:-0}
     if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
-    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "   no API test ran"; f=1; fi
-    [ "$f" -gt 0 ] && { echo "   --- API failures [$label] (full log: $log):"; grep -B2 -A25 '^not ok\|^    not ok\|^        not ok' "$log" | head -150; }
-    count "API tests [$label]" "$p" "$f"
+    if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then echo "   no test ran"; f=1; fi
+    [ "$f" -gt 0 ] && { echo "   --- $label failures (full log: $log):"; grep -B2 -A25 '^not ok\|^    not ok\|^        not ok' "$log" | head -150; }
+    grep -E '^# (acknowledged|lost|restarts|fault|disk|busy|weight)' "$log" | head -20
+    count "$label" "$p" "$f"
 }
+
+api() { suite tests/api/ "API tests [$2]" "$1" "$NPROC"; }
 
 fuzz() {
     local p=0 f=0
@@ -150,6 +154,8 @@ if ! $fuzz_only; then
             count "store tests [postgres]" "$ok" "$nok"
         fi
         api "$ROOT/build/pinhole" normal
+        suite tests/browser/ "browser tests (screenshots in test-output/screenshots)" "$ROOT/build/pinhole" 1
+        suite tests/reliability/ "reliability battery" "$ROOT/build/pinhole" 1
     else
         count "build (normal)" 0 1
     fi

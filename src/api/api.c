@@ -104,6 +104,7 @@ static const api_route routes[] = {
     ROUTE("POST", "/api/v1/notifications/:id/dismiss", h_notification_dismiss, AUTH_USER,
           S(WRITE_NOTIFICATIONS), 0),
     ROUTE("POST", "/api/v1/markers", h_markers_post, AUTH_USER, S(WRITE_STATUSES), 0),
+    ROUTE("GET", "/api/v1/markers", h_markers_get, AUTH_USER, S(READ_STATUSES), 0),
     ROUTE("GET", "/api/v1/tags/:name", h_tag_get, AUTH_NONE, S(READ_STATUSES), 0),
     ROUTE("POST", "/api/v1/tags/:name/follow", h_tag_follow, AUTH_USER, S(WRITE_FOLLOWS), 0),
     ROUTE("POST", "/api/v1/tags/:name/unfollow", h_tag_unfollow, AUTH_USER, S(WRITE_FOLLOWS), 0),

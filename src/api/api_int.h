@@ -168,6 +168,7 @@ void h_notification_dismiss(api_ctx *c);
 void h_notifications_clear(api_ctx *c);
 void h_notifications_unread(api_ctx *c);
 void h_markers_post(api_ctx *c);
+void h_markers_get(api_ctx *c);
 
 void h_tag_get(api_ctx *c);
 void h_tag_follow(api_ctx *c);

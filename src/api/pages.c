@@ -55,6 +55,11 @@ void h_app_file(api_ctx *c)
 {
     const char *dir = pin_arena_printf(c->a, "%s/app", c->api->cfg->web_dir);
     pin_http_static_file(c->req, dir, api_cap(c, "file"));
+    /* Unversioned names: revalidate (by ETag) so a deploy never mixes
+     * old and new modules. */
+    for (pin_header *h = c->req->resp_headers; h; h = h->next) {
+        if (!strcmp(h->name, "Cache-Control")) h->value = "no-cache";
+    }
 }
 
 void h_home_page(api_ctx *c)

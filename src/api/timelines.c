@@ -299,3 +299,27 @@ void h_markers_post(api_ctx *c)
              json_pack("{s:{s:s,s:i,s:s}}", "notifications", "last_read_id", last, "version", 0,
                        "updated_at", api_iso_time(c->a, pin_now_ms())));
 }
+
+/* GET /api/v1/markers?timeline[]=notifications: where reading stopped. */
+void h_markers_get(api_ctx *c)
+{
+    const char *want[4];
+    int n = api_param_all(c, "timeline", want, 4);
+    json_t *o = json_object();
+    for (int i = 0; i < n && i < 4; i++) {
+        if (strcmp(want[i], "notifications") != 0) continue; /* no home marker is kept */
+        pin_id id = 0;
+        pin_err err = pin_notifications_read_id(c->svc, &c->viewer, &id);
+        if (err) {
+            json_decref(o);
+            api_error(c, err, NULL);
+            return;
+        }
+        if (id)
+            json_object_set_new(o, "notifications",
+                                json_pack("{s:s,s:i,s:s}", "last_read_id",
+                                          pin_arena_printf(c->a, "%lld", (long long)id), "version",
+                                          0, "updated_at", api_iso_time(c->a, pin_id_ms(id))));
+    }
+    api_json(c, 200, o);
+}

@@ -237,3 +237,13 @@ pin_err pin_notifications_mark_read(pin_svc *svc, const pin_viewer *v, pin_id up
                           "iii", up_to, v->account_id, up_to);
     return err;
 }
+
+pin_err pin_notifications_read_id(pin_svc *svc, const pin_viewer *v, pin_id *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (!err)
+        err = pin_db_i64(db, out, "SELECT notifications_read_id FROM accounts WHERE id = ?", "i",
+                         v->account_id);
+    return err;
+}

@@ -54,5 +54,7 @@ pin_err pin_notifications_clear(pin_svc *svc, const pin_viewer *v) PIN_WUR;
 /* Unread: notifications newer than the last one marked read. */
 pin_err pin_notifications_unread(pin_svc *svc, const pin_viewer *v, int64_t *count) PIN_WUR;
 pin_err pin_notifications_mark_read(pin_svc *svc, const pin_viewer *v, pin_id up_to) PIN_WUR;
+/* The newest notification id marked read (0: none). */
+pin_err pin_notifications_read_id(pin_svc *svc, const pin_viewer *v, pin_id *out) PIN_WUR;
 
 #endif
