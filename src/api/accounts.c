@@ -273,3 +273,44 @@ void h_sign_up_post(api_ctx *c)
                                   ? " and waits for a moderator's approval"
                                   : ""));
 }
+
+/* POST /api/v1/pinhole/account/password {current_password, password}:
+ * changes the password and signs out every other session. */
+void h_password_change(api_ctx *c)
+{
+    pin_field_errors fe = {0};
+    int retry = 0;
+    pin_err err =
+        pin_account_change_password(c->svc, c->a, &c->viewer, api_param(c, "current_password"),
+                                    api_param(c, "password"), &fe, &retry);
+    if (err == PIN_ERATELIMIT) {
+        api_rate_limited(c, retry, false);
+        return;
+    }
+    if (err == PIN_EAUTH) {
+        pin_field_error_add(&fe, "current_password", "ERR_INVALID", "is not your password");
+        api_field_errors(c, &fe);
+        return;
+    }
+    if (err == PIN_EUNPROCESSABLE) {
+        api_field_errors(c, &fe);
+        return;
+    }
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, json_object());
+}
+
+/* POST /api/v1/pinhole/account/sign_out_everywhere: revokes every token of
+ * the account, this one included. */
+void h_sign_out_everywhere(api_ctx *c)
+{
+    pin_err err = pin_token_revoke_all(c->svc, c->viewer.account_id, 0);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
+    }
+    api_json(c, 200, json_object());
+}

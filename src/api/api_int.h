@@ -115,6 +115,8 @@ void h_accounts_get(api_ctx *c);
 void h_accounts_lookup(api_ctx *c);
 void h_sign_up_get(api_ctx *c);
 void h_sign_up_post(api_ctx *c);
+void h_password_change(api_ctx *c);
+void h_sign_out_everywhere(api_ctx *c);
 
 void h_media_create(api_ctx *c);
 void h_media_get(api_ctx *c);

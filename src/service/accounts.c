@@ -480,3 +480,43 @@ pin_err pin_account_approve(pin_svc *svc, const char *username)
     if (err) return err;
     return changed ? PIN_OK : PIN_ENOTFOUND;
 }
+
+pin_err pin_account_change_password(pin_svc *svc, pin_arena *a, const pin_viewer *v,
+                                    const char *current, const char *next, pin_field_errors *fe,
+                                    int *retry_after_s)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (err) return err;
+    const char *username = NULL;
+    pin_q q;
+    pin_db_query(db, &q, "SELECT username FROM accounts WHERE id = ?", "i", v->account_id);
+    if (pin_q_step(&q)) username = pin_q_strdup(&q, 0, a);
+    err = pin_q_end(&q);
+    if (err) return err;
+    if (!username) return PIN_ENOTFOUND;
+    pin_id who = 0;
+    err = pin_account_authenticate(svc, a, username, current ? current : "", &who, retry_after_s);
+    if (err) return err;
+    const char *pw = next ? next : "";
+    size_t plen = strlen(pw);
+    if (!plen)
+        pin_field_error_add(fe, "password", "ERR_BLANK", "can't be blank");
+    else if (!pin_utf8_valid(pw, plen))
+        pin_field_error_add(fe, "password", "ERR_INVALID", "is not valid text");
+    else if (pin_utf8_chars(pw) < PIN_PASSWORD_MIN)
+        pin_field_error_add(fe, "password", "ERR_TOO_SHORT",
+                            "is too short (minimum is 8 characters)");
+    else if (pin_utf8_chars(pw) > PIN_PASSWORD_MAX)
+        pin_field_error_add(fe, "password", "ERR_TOO_LONG",
+                            "is too long (maximum is 128 characters)");
+    if (fe->n) return PIN_EUNPROCESSABLE;
+    char hash[128];
+    err = pin_secret_password_hash(pw, svc->cfg->argon2_ops, svc->cfg->argon2_mem_kib, hash,
+                                   sizeof(hash));
+    if (!err)
+        err = pin_db_exec(db, NULL, "UPDATE users SET password_hash = ? WHERE account_id = ?", "si",
+                          hash, v->account_id);
+    if (!err) err = pin_token_revoke_all(svc, v->account_id, v->token_id);
+    return err;
+}

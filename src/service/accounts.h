@@ -105,6 +105,13 @@ pin_err pin_account_update(pin_svc *svc, pin_arena *a, const pin_viewer *v,
 pin_err pin_account_set_image(pin_svc *svc, const pin_viewer *v, bool header,
                               pin_id media_id) PIN_WUR;
 
+/* Changes the viewer's password after checking the current one (PIN_EAUTH
+ * when wrong, counted like a failed sign-in; PIN_EUNPROCESSABLE with *fe for
+ * a new password outside the rules), and signs out every other session. */
+pin_err pin_account_change_password(pin_svc *svc, pin_arena *a, const pin_viewer *v,
+                                    const char *current, const char *next, pin_field_errors *fe,
+                                    int *retry_after_s) PIN_WUR;
+
 /* Approves an account waiting for approval (admin tools). */
 pin_err pin_account_approve(pin_svc *svc, const char *username) PIN_WUR;
 

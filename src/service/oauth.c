@@ -216,12 +216,13 @@ pin_err pin_token_revoke(pin_svc *svc, pin_arena *a, pin_id app_id, const char *
                        hash, app_id);
 }
 
-pin_err pin_token_revoke_all(pin_svc *svc, pin_id account_id)
+pin_err pin_token_revoke_all(pin_svc *svc, pin_id account_id, pin_id keep_token_id)
 {
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
-    return pin_db_exec(db, NULL, "DELETE FROM tokens WHERE account_id = ?", "i", account_id);
+    return pin_db_exec(db, NULL, "DELETE FROM tokens WHERE account_id = ? AND id <> ?", "ii",
+                       account_id, keep_token_id);
 }
 
 enum { CODE_TTL_MS = 10 * 60 * 1000 };

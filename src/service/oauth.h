@@ -46,8 +46,9 @@ pin_err pin_token_authenticate(pin_svc *svc, pin_arena *a, const char *token,
 /* Revokes a token belonging to the app. Unknown tokens are not an error
  * (RFC 7009); a token of another app is left alone and PIN_EFORBIDDEN. */
 pin_err pin_token_revoke(pin_svc *svc, pin_arena *a, pin_id app_id, const char *token) PIN_WUR;
-/* Revokes every token of an account (sign out everywhere). */
-pin_err pin_token_revoke_all(pin_svc *svc, pin_id account_id) PIN_WUR;
+/* Revokes every token of an account (sign out everywhere), except
+ * `keep_token_id` (0: none). */
+pin_err pin_token_revoke_all(pin_svc *svc, pin_id account_id, pin_id keep_token_id) PIN_WUR;
 
 /* Creates a one-time authorization code for an account that consented.
  * `challenge` is the PKCE S256 challenge or NULL. */
