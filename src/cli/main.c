@@ -285,7 +285,13 @@ static int cmd_migrate(pin_config *cfg, int argc, char **argv)
 static void housekeeping(pin_svc *svc)
 {
     if (pin_ratelimit_sweep(svc)) PIN_WARN("rate-limit sweep failed");
-    int media = 0, blobs = 0;
+    int media = 0, blobs = 0, uploads = 0;
+    /* At least a minute: a live upload is never idle that long. */
+    int64_t idle = svc->cfg->blob_grace_s > 60 ? svc->cfg->blob_grace_s * 1000LL : 60000;
+    if (pin_upload_sweep(svc->upload_dir, idle, &uploads))
+        PIN_WARN("upload folder sweep failed");
+    else if (uploads)
+        PIN_INFO("removed %d uploads cut off by a crash or a closed connection", uploads);
     if (pin_media_sweep(svc, svc->cfg->upload_max_age_s * 1000LL, svc->cfg->blob_grace_s * 1000LL,
                         &media, &blobs))
         PIN_WARN("media sweep failed");

@@ -44,6 +44,10 @@ pin_err pin_blob_delete(pin_blobs *b, const char *key) PIN_WUR;
 pin_err pin_blob_retire(pin_blobs *b, const char *key) PIN_WUR;
 pin_err pin_blob_restore(pin_blobs *b, const char *key) PIN_WUR;
 pin_err pin_blob_purge(pin_blobs *b, const char *key) PIN_WUR;
+/* Removes files named upload-* in `dir` (the server's upload folder) not
+ * modified for `idle_ms`: uploads a crash or a kill cut off. A live upload
+ * writes its file as data arrives, so it is never that idle. */
+pin_err pin_upload_sweep(const char *dir, int64_t idle_ms, int *removed) PIN_WUR;
 /* Recomputes a blob's SHA-256 and compares it with its key (audits). */
 pin_err pin_blob_verify(pin_blobs *b, const char *key) PIN_WUR;
 /* True for 64 lower-case hex characters. */

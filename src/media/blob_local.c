@@ -1,10 +1,12 @@
 /* Local-disk blob store. See blob.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -298,4 +300,29 @@ pin_err pin_blob_verify(pin_blobs *b, const char *key)
     crypto_hash_sha256_final(&st, h);
     hex(h, got);
     return strcmp(got, key) == 0 ? PIN_OK : PIN_EIO;
+}
+
+pin_err pin_upload_sweep(const char *dir, int64_t idle_ms, int *removed)
+{
+    *removed = 0;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return errno == ENOENT ? PIN_OK : PIN_EIO;
+    DIR *d = fdopendir(dfd);
+    if (!d) {
+        close(dfd);
+        return PIN_EIO;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, "upload-", 7) != 0) continue;
+        struct stat st;
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        int64_t age = ((int64_t)now.tv_sec - (int64_t)st.st_mtime) * 1000;
+        if (age >= idle_ms && unlinkat(dfd, e->d_name, 0) == 0) (*removed)++;
+    }
+    closedir(d);
+    return PIN_OK;
 }

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/sniff.h"
@@ -127,12 +130,46 @@ static void blob_roundtrip(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+static void upload_sweep_removes_only_idle_uploads(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pinhole-uploads-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    const char *names[] = {"upload-old", "upload-new", "keep-old"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("x", f);
+        fclose(f);
+        if (i != 1) { /* two hours old */
+            struct timespec t[2] = {{time(NULL) - 7200, 0}, {time(NULL) - 7200, 0}};
+            assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+        }
+    }
+    int removed = -1;
+    assert_int_equal(pin_upload_sweep(dir, 3600 * 1000, &removed), PIN_OK);
+    assert_int_equal(removed, 1);
+    snprintf(path, sizeof(path), "%s/upload-old", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/upload-new", dir);
+    assert_int_equal(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/keep-old", dir); /* not an upload: never touched */
+    assert_int_equal(access(path, F_OK), 0);
+    assert_int_equal(pin_upload_sweep("/nonexistent-pinhole-dir", 0, &removed), PIN_OK);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sniff_types),
         cmocka_unit_test(webp_strip),
         cmocka_unit_test(blob_roundtrip),
+        cmocka_unit_test(upload_sweep_removes_only_idle_uploads),
     };
     return cmocka_run_group_tests_name("media", tests, NULL, NULL);
 }
