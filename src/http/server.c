@@ -429,7 +429,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_YES;
         }
         if (r->pp) {
-            if (MHD_post_process(r->pp, upload, n) != MHD_YES)
+            /* A failure writing an uploaded file has already set its answer
+             * (507 or 500); anything else the parser refuses is malformed. */
+            if (MHD_post_process(r->pp, upload, n) != MHD_YES && !r->pub.status)
                 pin_resp_error(&r->pub, PIN_EINVAL, "Malformed form body");
         } else {
             pin_buf_append(&r->body, upload, n);
@@ -530,7 +532,10 @@ pin_err pin_http_start(const pin_http_opts *opts, const pin_http_app *app, pin_h
     socklen_t sslen;
     bool v6;
     if (!parse_listen(opts->listen, &ss, &sslen, &v6)) return PIN_EINVAL;
-    int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    /* Four per core by default: a handler waiting for the database lock
+     * (up to busy_timeout_ms) stalls every connection of its thread, so a
+     * few spare threads keep reads and health checks answering. */
+    int threads = opts->threads > 0 ? opts->threads : 4 * (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
     pin_http_server *s = pin_xcalloc(1, sizeof(*s));
     s->app = *app;

@@ -109,7 +109,9 @@ static pin_err commit_tmp(pin_blobs *b, const char *tmp, int fd, const char *key
 {
     char sub[8], path[80];
     rel_paths(key, sub, path);
-    if (fsync(fd) != 0) {
+    int rc;
+    while ((rc = fsync(fd)) != 0 && errno == EINTR) {}
+    if (rc != 0) {
         pin_err err = errno_err(errno);
         close(fd);
         unlinkat(b->dirfd, tmp, 0);

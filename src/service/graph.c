@@ -18,6 +18,20 @@ static pin_err ledger(pin_db *db, pin_id account, pin_id follower, int delta, co
                        pin_now_ms());
 }
 
+/* Moves both counts of one edge in one statement: both rows locked
+ * together rather than one after the other, so two people following each
+ * other at the same moment do not deadlock. */
+static pin_err move_counts(pin_db *db, pin_id follower, pin_id target, int64_t following,
+                           int64_t followers)
+{
+    return pin_db_exec(db, NULL,
+                       "UPDATE accounts SET"
+                       " following_count = following_count + CASE WHEN id = ? THEN ? ELSE 0 END,"
+                       " followers_count = followers_count + CASE WHEN id = ? THEN ? ELSE 0 END"
+                       " WHERE id IN (?, ?)",
+                       "iiiiii", follower, following, target, followers, follower, target);
+}
+
 /* Adds the edge follower -> target with both counts and a ledger event. */
 static pin_err edge_add(pin_db *db, pin_id follower, pin_id target, const char *cause, bool *added)
 {
@@ -36,13 +50,7 @@ static pin_err edge_add(pin_db *db, pin_id follower, pin_id target, const char *
     /* Deliberately wrong (a build option): proves the invariant tests can fail. */
     if (id % 5 == 0) step = 2;
 #endif
-    err = pin_db_exec(db, NULL,
-                      "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?", "i",
-                      follower);
-    if (!err)
-        err = pin_db_exec(db, NULL,
-                          "UPDATE accounts SET followers_count = followers_count + ? WHERE id = ?",
-                          "ii", step, target);
+    err = move_counts(db, follower, target, 1, step);
     if (!err) err = ledger(db, target, follower, 1, cause);
     if (added) *added = !err;
     return err;
@@ -56,13 +64,7 @@ static pin_err edge_remove(pin_db *db, pin_id follower, pin_id target, const cha
         pin_db_exec(db, &changed, "DELETE FROM follows WHERE account_id = ? AND target_id = ?",
                     "ii", follower, target);
     if (err || !changed) return err;
-    err = pin_db_exec(db, NULL,
-                      "UPDATE accounts SET following_count = following_count - 1 WHERE id = ?", "i",
-                      follower);
-    if (!err)
-        err = pin_db_exec(db, NULL,
-                          "UPDATE accounts SET followers_count = followers_count - 1 WHERE id = ?",
-                          "i", target);
+    err = move_counts(db, follower, target, -1, -1);
     if (!err) err = ledger(db, target, follower, -1, cause);
     return err;
 }
@@ -301,7 +303,7 @@ pin_err pin_follow_request_answer(pin_svc *svc, const pin_viewer *v, pin_id from
  * text's address, so these are literals). Columns: account id, edge id. */
 #define LIST_SQL(col, table, where, order)                                                         \
     "SELECT " col ", e.id FROM " table " e WHERE " where                                           \
-    " AND (? = 0 OR e.id < ?) AND (? = 0 OR e.id > ?)"                                             \
+    " AND (CAST(? AS BIGINT) = 0 OR e.id < ?) AND (CAST(? AS BIGINT) = 0 OR e.id > ?)"             \
     " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_id = " col ")"   \
     " OR (b.account_id = " col " AND b.target_id = ?)) ORDER BY e.id " order " LIMIT ?"
 #define LIST_BOTH(col, table, where)                                                               \

@@ -129,7 +129,7 @@ pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_i
     pin_q q;
     pin_db_query(db, &q,
                  "SELECT f.account_id, f.id FROM favourites f WHERE f.status_id = ?"
-                 " AND (? = 0 OR f.id < ?) AND (? = 0 OR f.id > ?)"
+                 " AND (CAST(? AS BIGINT) = 0 OR f.id < ?) AND (CAST(? AS BIGINT) = 0 OR f.id > ?)"
                  " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_id ="
                  " f.account_id) OR (b.account_id = f.account_id AND b.target_id = ?))"
                  " ORDER BY f.id DESC LIMIT ?",

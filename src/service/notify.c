@@ -23,7 +23,7 @@ pin_err pin_notify_retract(pin_db *db, pin_id recipient, pin_id from, const char
 {
     return pin_db_exec(db, NULL,
                        "DELETE FROM notifications WHERE account_id = ? AND from_account_id = ? AND"
-                       " type = ? AND (? = 0 OR status_id = ?)",
+                       " type = ? AND (CAST(? AS BIGINT) = 0 OR status_id = ?)",
                        "iisii", recipient, from, type, status_id, status_id);
 }
 

@@ -27,7 +27,9 @@
     " AND NOT EXISTS (SELECT 1 FROM mutes hm WHERE hm.account_id = ? AND hm.target_id = " from     \
     " AND hm.notifications = 1)"
 
-#define PAGE(col) " AND (? = 0 OR " col " < ?) AND (? = 0 OR " col " > ?)"
+/* Page bounds; 0 means none. Cast: PostgreSQL would type `? = 0` int4. */
+#define PAGE(col)                                                                                  \
+    " AND (CAST(? AS BIGINT) = 0 OR " col " < ?) AND (CAST(? AS BIGINT) = 0 OR " col " > ?)"
 
 #define HOME                                                                                       \
     "SELECT s.id, s.id FROM statuses s WHERE (((s.account_id = ? OR s.account_id IN (SELECT"       \

@@ -244,6 +244,8 @@ pin_err pin_db_i64(pin_db *db, int64_t *out, const char *sql, const char *types,
     va_end(ap);
     bool found = pin_q_step(&q);
     if (found) *out = pin_q_i64(&q, 0);
+    while (found && pin_q_step(&q)) { /* finish it (an INSERT ... RETURNING commits at its end) */
+    }
     pin_err err = pin_q_end(&q);
     if (err) return err;
     return found ? PIN_OK : PIN_ENOTFOUND;

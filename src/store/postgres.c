@@ -68,6 +68,7 @@ static pin_err map_state(pg_db *db, PGresult *r)
     if (PQstatus(db->conn) != CONNECTION_OK) return PIN_EUNAVAILABLE;
     if (!state) return PIN_EIO;
     if (!strcmp(state, "23505")) return PIN_ECONFLICT;      /* unique_violation */
+    if (!strcmp(state, "23503")) return PIN_ENOTFOUND;      /* foreign key: gone meanwhile */
     if (!strcmp(state, "40001") || !strcmp(state, "40P01")) /* serialization, deadlock */
         return PIN_EBUSY;
     if (!strcmp(state, "55P03")) return PIN_EUNAVAILABLE; /* lock_not_available */

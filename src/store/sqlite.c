@@ -34,6 +34,9 @@ static pin_err map_rc(sq_db *db, int rc)
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
             return PIN_ECONFLICT;
+        /* A row referenced a moment ago was deleted meanwhile (a like racing
+         * the post's deletion): the thing is gone. */
+        if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return PIN_ENOTFOUND;
         return PIN_EINVAL;
     case SQLITE_FULL:
         return PIN_ENOSPACE;
@@ -200,9 +203,17 @@ static int sq_columns(pin_q *q)
 static pin_err sq_end(pin_q *q, int64_t *changes)
 {
     sqlite3_stmt *st = q->impl;
-    if (changes) *changes = q->err ? 0 : sqlite3_changes64(((sq_db *)q->db)->h);
+    sq_db *db = (sq_db *)q->db;
+    if (changes) *changes = q->err ? 0 : sqlite3_changes64(db->h);
     if (st) {
-        sqlite3_reset(st);
+        /* Outside a transaction, a statement read only partly (RETURNING)
+         * commits here: its failure (a failed fsync) must not be lost. */
+        int rc = sqlite3_reset(st);
+        if (!q->err && rc != SQLITE_OK) {
+            q->err = map_rc(db, sqlite3_extended_errcode(db->h));
+            if (!q->err) q->err = PIN_EIO;
+            PIN_ERROR("sqlite: %s (%s)", sqlite3_errmsg(db->h), sqlite3_sql(st));
+        }
         sqlite3_clear_bindings(st);
         q->impl = NULL;
     }
@@ -216,7 +227,10 @@ static pin_err exec_simple(sq_db *db, const char *sql)
     if (!st) return PIN_EIO;
     rc = sqlite3_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? PIN_OK : map_rc(db, rc);
+    if (rc == SQLITE_DONE) return PIN_OK;
+    pin_err err = map_rc(db, sqlite3_extended_errcode(db->h));
+    if (err != PIN_EBUSY) PIN_ERROR("sqlite: %s: %s", sql, sqlite3_errmsg(db->h));
+    return err ? err : PIN_EIO;
 }
 
 static pin_err sq_begin(pin_db *base, bool write)
