@@ -284,7 +284,9 @@ class Worker {
 
     // A 2xx after a failed fsync of the database or a blob was a lie.
     for (const h of hits) {
-      if (!/^f(data)?sync$/.test(h.op) || h.mode === 'SHORT') continue;
+      // EINTR interrupts an fsync without failing it: the blob store retries
+      // it (a retried fsync that then succeeds makes the 2xx true).
+      if (!/^f(data)?sync$/.test(h.op) || h.mode === 'SHORT' || (h.mode === 'EINTR' && h.path.includes('/blobs'))) continue;
       // the WAL (commits) and the blob store; not the main database file
       // (checkpoints copy already-durable commits) nor the data folder
       // (SQLite itself ignores a failed directory sync)
