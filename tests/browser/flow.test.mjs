@@ -309,7 +309,7 @@ test('signing out revokes the token', async () => {
   const { page } = carol;
   await go(page, '/settings');
   const tok = await page.evaluate(() => JSON.parse(localStorage.getItem('pinhole.token')));
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.waitForURL((u) => u.pathname === '/');
   await page.getByRole('button', { name: 'Create account' }).first().waitFor();
   const r = await fetch(server.url + '/api/v1/accounts/verify_credentials', { headers: { Authorization: 'Bearer ' + tok } });

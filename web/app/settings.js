@@ -1,6 +1,8 @@
 // Settings: profile (photo, name, bio, links), private account and default
-// audience, language and appearance, blocked and muted accounts, sign out.
+// audience, language and appearance, blocked and muted accounts, password,
+// sign out here or everywhere.
 import { api, emit, loadMe, page, signOut, state } from './api.js';
+import { ask } from './dialogs.js';
 import { acct, avatar, errText, h, local, pager, profilePath, toast } from './dom.js';
 import { chosenLang, LANGS, t } from './i18n.js';
 import { icon } from './icons.js';
@@ -183,21 +185,124 @@ export async function settings() {
     p.go();
   }
 
+  // ---- password
+  el.append(passwordForm(me));
+
   // ---- account
+  const outB = h('button.btn.secondary', {
+    type: 'button',
+    onclick: async (e) => {
+      e.currentTarget.disabled = true;
+      await signOut();
+      location.replace('/');
+    },
+  }, icon('logout', false, 18), t('sign_out'));
+  const allB = h('button.btn.secondary', {
+    type: 'button',
+    'aria-describedby': 'out-all-h',
+    onclick: async () => {
+      if (!(await ask(t('out_all_q'), t('out_all_help'), t('out_all'), true))) return;
+      allB.disabled = outB.disabled = true;
+      try {
+        await api('/api/v1/pinhole/account/sign_out_everywhere', { method: 'POST' });
+      } catch (e) {
+        allB.disabled = outB.disabled = false;
+        toast(errText(e), 'error');
+        return;
+      }
+      await signOut(); // forgets the token (already revoked) and who we were
+      location.replace('/');
+    },
+  }, icon('logout', false, 18), t('out_all'));
   el.append(
     section(
       t('account'),
       h('p', t('signed_in_as', { name: '@' + acct(me) })),
-      h('p.note-box', t('not_yet')),
-      h('div', h('button.btn.secondary', {
-        type: 'button',
-        onclick: async (e) => {
-          e.currentTarget.disabled = true;
-          await signOut();
-          location.replace('/');
-        },
-      }, icon('logout', false, 18), t('sign_out'))),
+      h('div.sign-buttons.start', outB, allB),
+      h('p#out-all-h.hint', t('out_all_help')),
     ),
   );
   return { el, title: t('settings'), width: 'narrow', tab: 'settings', profile: profilePath(me), local };
+}
+
+/* The password form: the current password, the new one twice (compared
+ * here), then the server's verdict under the field it concerns. Changing it
+ * signs out every other session; this one stays. */
+function passwordForm(me) {
+  const inputs = {};
+  const errs = {};
+  const field = (name, auto, hint) => {
+    const id = 'pw-' + name;
+    const inp = h('input', { id, type: 'password', autocomplete: auto, autocapitalize: 'off', spellcheck: 'false' });
+    inp.setAttribute('aria-describedby', (hint ? id + '-h ' : '') + id + '-e');
+    inp.addEventListener('input', () => show(name, null));
+    inputs[name] = inp;
+    errs[name] = h('p.err', { id: id + '-e', hidden: true });
+    return h('div.field', h('label', { for: id }, t('pw_' + name)), inp, hint && h('p.hint', { id: id + '-h' }, hint), errs[name]);
+  };
+  function show(name, msg) {
+    errs[name].hidden = !msg;
+    errs[name].replaceChildren(...(msg ? [icon('alert', false, 18), h('span', msg)] : []));
+    if (msg) inputs[name].setAttribute('aria-invalid', 'true');
+    else inputs[name].removeAttribute('aria-invalid');
+  }
+  const eye = h('input', { type: 'checkbox', id: 'pw-show' });
+  const reveal = () => Object.values(inputs).forEach((i) => (i.type = eye.checked ? 'text' : 'password'));
+  eye.addEventListener('change', reveal);
+  const formErr = h('p.err', { role: 'alert', hidden: true });
+  const ok = h('p.ok-msg', { role: 'status' });
+  const btn = h('button.btn', { type: 'submit' }, t('pw_change'));
+  const form = h(
+    'form.group',
+    h('h2.sec-h', t('password')),
+    // whose password this is, for password managers
+    h('input', { type: 'text', autocomplete: 'username', value: me.username || acct(me), readonly: true, hidden: true }),
+    field('current', 'current-password'),
+    field('new', 'new-password', t('pw_rules')),
+    field('confirm', 'new-password'),
+    h('label.check', { for: 'pw-show' }, eye, h('span', t('pw_show'))),
+    formErr,
+    h('div', ok, btn), // the status stays in the page (empty) so it is announced
+  );
+  const len = (s) => [...s].length; // the server counts characters, not UTF-16 units
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const cur = inputs.current.value;
+    const pw = inputs.new.value;
+    formErr.hidden = true;
+    ok.replaceChildren();
+    const bad = {
+      current: !cur && t('pw_blank'),
+      new: len(pw) < 8 ? t('pw_short') : len(pw) > 128 && t('pw_long'),
+      confirm: pw !== inputs.confirm.value && t('pw_mismatch'),
+    };
+    for (const k in bad) show(k, bad[k] || null);
+    const first = Object.keys(bad).find((k) => bad[k]);
+    if (first) return inputs[first].focus();
+    btn.disabled = true;
+    form.setAttribute('aria-busy', 'true');
+    try {
+      await api('/api/v1/pinhole/account/password', { method: 'POST', body: { current_password: cur, password: pw } });
+      form.reset();
+      reveal();
+      ok.replaceChildren(icon('check', false, 18), h('span', t('pw_changed')));
+    } catch (e2) {
+      const d = (e2.status === 422 && e2.body?.details) || {};
+      const cur422 = d.current_password?.[0]?.error;
+      const pw422 = d.password?.[0]?.error;
+      if (cur422) show('current', t(cur422 === 'ERR_BLANK' ? 'pw_blank' : 'pw_wrong'));
+      if (pw422) show('new', pw422 === 'ERR_TOO_LONG' ? t('pw_long') : /SHORT|BLANK/.test(pw422) ? t('pw_short') : errText(e2));
+      const bad2 = cur422 ? inputs.current : pw422 && inputs.new;
+      if (bad2) {
+        bad2.focus();
+        bad2.select();
+      } else {
+        formErr.hidden = false;
+        formErr.replaceChildren(icon('alert', false, 18), h('span', e2.status === 429 ? t('pw_rate') : errText(e2)));
+      }
+    }
+    btn.disabled = false;
+    form.removeAttribute('aria-busy');
+  });
+  return form;
 }
