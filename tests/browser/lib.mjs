@@ -5,7 +5,7 @@
 // phone and desktop sizes in English and Arabic.
 //
 // Binary: $PINHOLE_BIN, default build/pinhole. Photos: $PINHOLE_FIXTURES,
-// default build/fixtures/photos (made by tests/fixtures/prepare.sh).
+// the fixtures folder (default build/fixtures, made by tests/fixtures/prepare.sh); photos in its photos/.
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -16,7 +16,7 @@ import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = process.env.PINHOLE_BIN ? resolve(process.env.PINHOLE_BIN) : join(ROOT, 'build', 'pinhole');
-export const PHOTOS = process.env.PINHOLE_FIXTURES ? resolve(process.env.PINHOLE_FIXTURES) : join(ROOT, 'build', 'fixtures', 'photos');
+export const PHOTOS = join(process.env.PINHOLE_FIXTURES ? resolve(process.env.PINHOLE_FIXTURES) : join(ROOT, 'build', 'fixtures'), 'photos');
 export const SHOTS = join(ROOT, 'test-output', 'screenshots');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const SIZES = [
