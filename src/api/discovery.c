@@ -64,12 +64,9 @@ void h_tag_unfollow(api_ctx *c)
     tag_follow(c, false);
 }
 
-void h_followed_tags(api_ctx *c)
+/* Answers a list of tags, or the error that prevented it. */
+static void answer_tags(api_ctx *c, pin_err err, const pin_tag *tags, int n)
 {
-    pin_tag *tags;
-    int n = 0;
-    pin_err err =
-        pin_followed_tags(c->svc, c->a, &c->viewer, int_param(c, "limit", 100, 1, 200), &tags, &n);
     if (err) {
         api_error(c, err, NULL);
         return;
@@ -80,20 +77,22 @@ void h_followed_tags(api_ctx *c)
     api_json(c, 200, arr);
 }
 
+void h_followed_tags(api_ctx *c)
+{
+    pin_tag *tags = NULL;
+    int n = 0;
+    pin_err err =
+        pin_followed_tags(c->svc, c->a, &c->viewer, int_param(c, "limit", 100, 1, 200), &tags, &n);
+    answer_tags(c, err, tags, n);
+}
+
 void h_trends_tags(api_ctx *c)
 {
-    pin_tag *tags;
+    pin_tag *tags = NULL;
     int n = 0;
     pin_err err = pin_trends_tags(c->svc, c->a, &c->viewer, int_param(c, "limit", 10, 1, 20),
                                   int_param(c, "offset", 0, 0, 200), &tags, &n);
-    if (err) {
-        api_error(c, err, NULL);
-        return;
-    }
-    json_t *arr = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(arr, api_tag_json(c, &tags[i]));
-    api_json(c, 200, arr);
+    answer_tags(c, err, tags, n);
 }
 
 void h_trends_statuses(api_ctx *c)
