@@ -17,7 +17,7 @@
 #      150x150 crop, each as JPEG (q82, progressive, optimised) AND WebP (q80, effort 2), plus a
 #      BlurHash. "A ms" is the process CPU time pipeline reports for the photo, in one
 #      long-lived process handling all photos in a row after a warm-up image, with
-#      MALLOC_ARENA_MAX=2 as `pinhole serve` sets it: what a server worker pays per photo.
+#      MALLOC_ARENA_MAX=1 as `pinhole serve` sets it (mallopt in cmd_serve): what a server worker pays per photo.
 #      "A proc" is user+sys of a whole process run on that photo alone (libvips start-up
 #      included) and "A RSS" its peak RSS. "worker peak" is the peak RSS of the long-lived
 #      process after all photos, and after every photo LONG times over (glibc arenas grow).
@@ -245,12 +245,12 @@ say "measuring ${#photos[@]} photos x $REPS rounds (A, B, C interleaved)"
 for rep in $(seq "$REPS"); do
     # start-up references
     t=$TMP/t.s
-    timed "$t" env MALLOC_ARENA_MAX=2 "$PIPELINE" "$TMP/tiny.jpg"; add start a "$(cpu_ms "$t")"
+    timed "$t" env MALLOC_ARENA_MAX=1 "$PIPELINE" "$TMP/tiny.jpg"; add start a "$(cpu_ms "$t")"
     timed "$t" vipsthumbnail "$TMP/tiny.jpg" -s 8 -o "$TMP/out/tiny-b.jpg[Q=82]"; add start b "$(cpu_ms "$t")"
     timed "$t" "$IM" "$TMP/tiny.jpg" -thumbnail 8x8 -quality 82 "$TMP/out/tiny-c.jpg"; add start c "$(cpu_ms "$t")"
 
     # A, as a worker: one process, warm-up image first, then every photo
-    MALLOC_ARENA_MAX=2 "$TIME" -o "$TMP/t.batch" -f '%e %U %S %M' \
+    MALLOC_ARENA_MAX=1 "$TIME" -o "$TMP/t.batch" -f '%e %U %S %M' \
         "$PIPELINE" "$TMP/warmup.jpg" "${photos[@]}" >"$TMP/batch.txt" 2>"$TMP/batch.err" \
         || die "build/pipeline failed in the worker run: $(tail -n 3 "$TMP/batch.err")"
     add worker kb "$(rss_kb "$TMP/t.batch")"
@@ -262,7 +262,7 @@ for rep in $(seq "$REPS"); do
 
     for f in "${photos[@]}"; do
         # A, one process for this photo alone: whole-process CPU and peak RSS
-        timed "$TMP/t.a" env MALLOC_ARENA_MAX=2 "$PIPELINE" "$f" || die "build/pipeline failed on $f"
+        timed "$TMP/t.a" env MALLOC_ARENA_MAX=1 "$PIPELINE" "$f" || die "build/pipeline failed on $f"
         add "$f" aproc "$(cpu_ms "$TMP/t.a")"
         add "$f" akb "$(rss_kb "$TMP/t.a")"
         run_b "$f"; add "$f" b "$b_ms"; add "$f" bkb "$b_kb"
@@ -277,7 +277,7 @@ done
 LONG=${LONG:-3}
 long_args=()
 for _ in $(seq "$LONG"); do long_args+=("${photos[@]}"); done
-MALLOC_ARENA_MAX=2 "$TIME" -o "$TMP/t.long" -f '%e %U %S %M' \
+MALLOC_ARENA_MAX=1 "$TIME" -o "$TMP/t.long" -f '%e %U %S %M' \
     "$PIPELINE" "$TMP/warmup.jpg" "${long_args[@]}" >/dev/null 2>&1 \
     || die "build/pipeline failed in the long worker run"
 long_kb=$(rss_kb "$TMP/t.long")
@@ -337,9 +337,9 @@ printf 'B without its 4 start-ups: median %s ms, B/A %s\n' \
 w_med=$(med worker kb)
 w_max=0
 for k in ${R[worker|kb]}; do if [ "$k" -gt "$w_max" ]; then w_max=$k; fi; done
-printf 'worker peak RSS (one process, warm-up + %d photos in a row, MALLOC_ARENA_MAX=2): median %s MB, max %s MB\n' \
+printf 'worker peak RSS (one process, warm-up + %d photos in a row, MALLOC_ARENA_MAX=1): median %s MB, max %s MB\n' \
     "${#photos[@]}" "$(mb "$w_med")" "$(mb "$w_max")"
-printf 'worker peak RSS, longer run (warm-up + %d photos, each photo %d times, MALLOC_ARENA_MAX=2): %s MB\n' \
+printf 'worker peak RSS, longer run (warm-up + %d photos, each photo %d times, MALLOC_ARENA_MAX=1): %s MB\n' \
     "${#long_args[@]}" "$LONG" "$(mb "$long_kb")"
 for n in "${notes[@]}"; do echo "note: $n"; done
 echo
