@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { REPO_ROOT, get, post, registerUser, request, show, startServer, uniqueName } from './lib/server.mjs';
+import { REPO_ROOT, get, post, registerUser, show, startServer, uniqueName } from './lib/server.mjs';
 
 const PNG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'seeding-256.png'));
 const JPG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'sunset-600.jpg'));

@@ -224,7 +224,7 @@ test(`invariant storm: ${CLIENTS} clients, ${ACCOUNTS} accounts, kill -9 twice, 
           // 403: following across a block; 404: a status deleted meanwhile;
           // 422: commenting on a status deleted meanwhile. Anything else is wrong.
           const why = srv.stderrTail.split('\n').filter((l) => / ERROR /.test(l)).slice(-2).join(' | ');
-          state.refusals.push(`${name}: ${show(r).slice(0, 200)} (server log: ${why.slice(-400)})`);
+          state.refusals.push(`${name}: ${show(r).slice(0, 200)} (latest ERROR lines in the server log, maybe of another request: ${why.slice(-400)})`);
         }
       }
     } finally {
