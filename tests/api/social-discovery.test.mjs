@@ -14,7 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { REPO_ROOT, get, patch, post, registerUser, request, show, startServer, uniqueName } from './lib/server.mjs';
+import { REPO_ROOT, get, must, patch, post, registerUser, request, show, startServer, uniqueName } from './lib/server.mjs';
 
 const PNG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'seeding-256.png'));
 const JPG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'sunset-600.jpg'));
@@ -28,11 +28,6 @@ after(async () => {
 });
 
 // ------------------------------------------------------------- helpers
-
-function must(r, label, status = 200) {
-  assert.equal(r.status, status, `${label}: ${show(r)}`);
-  return r.json;
-}
 
 async function newUser(prefix = 'd', { username, displayName } = {}) {
   const u = await registerUser(srv, { username: username ?? uniqueName(prefix) });

@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { get, passwordGrant, patch, post, registerUser, show, startServer, uniqueName } from './lib/server.mjs';
+import { get, must, parseLinks, passwordGrant, patch, post, registerUser, show, startServer, uniqueName, walkPages } from './lib/server.mjs';
 
 let srv;
 before(async () => {
@@ -24,10 +24,7 @@ after(async () => {
 
 // ------------------------------------------------------------- helpers
 
-function must(r, label, status = 200) {
-  assert.equal(r.status, status, `${label}: ${show(r)}`);
-  return r.json;
-}
+const walk = (path, token) => walkPages(srv, path, token);
 
 async function newUser(prefix = 'g', { locked = false } = {}) {
   const u = await registerUser(srv, { username: uniqueName(prefix) });
@@ -76,34 +73,7 @@ const NONE = Object.freeze({
   muting: false, muting_notifications: false, requested: false, requested_by: false,
 });
 
-function parseLinks(r) {
-  const out = {};
-  const h = r.headers.link;
-  if (!h) return out;
-  for (const part of h.split(/,\s*(?=<)/)) {
-    const m = part.match(/^<([^>]+)>;\s*rel="([a-z]+)"$/);
-    assert.ok(m, `Link header part is <url>; rel="x": ${JSON.stringify(part)}`);
-    const u = new URL(m[1]);
-    out[m[2]] = u.pathname + u.search;
-  }
-  return out;
-}
-
 /** Follows rel="next" from `path` to the end; returns every page. */
-async function walk(path, token) {
-  const pages = [];
-  let next = path;
-  while (next) {
-    const r = await get(srv, next, { token });
-    assert.equal(r.status, 200, `${next}: ${show(r)}`);
-    const links = parseLinks(r);
-    pages.push({ path: next, ids: r.json.map((x) => x.id), links });
-    assert.ok(pages.length < 60, `too many pages from ${path}`);
-    next = links.next;
-  }
-  return { pages, ids: pages.flatMap((p) => p.ids) };
-}
-
 async function notifications(u, query = '') {
   return must(await get(srv, `/api/v1/notifications${query}`, { token: u.token }), 'notifications');
 }

@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { REPO_ROOT, get, post, registerUser, show, startServer, uniqueName } from './lib/server.mjs';
+import { REPO_ROOT, get, must, parseLinks, post, registerUser, show, startServer, uniqueName } from './lib/server.mjs';
 
 const PNG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'seeding-256.png'));
 const JPG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'sunset-600.jpg'));
@@ -33,11 +33,6 @@ const R = {}; // visibility -> a public comment on that post by the commenter
 let K; // a unique word for this run
 let fence; // an id below every post of the matrix
 const totals = { cells: 0, mismatches: 0 };
-
-function must(r, label, status = 200) {
-  assert.equal(r.status, status, `${label}: ${show(r)}`);
-  return r.json;
-}
 
 async function newUser(prefix) {
   const u = await registerUser(srv, { username: uniqueName(prefix) });
@@ -58,18 +53,6 @@ function canSee(vis, reader) {
 }
 
 const tokenOf = (reader) => (reader === 'anonymous' ? undefined : U[reader].token);
-
-function parseLinks(r) {
-  const out = {};
-  for (const part of (r.headers.link || '').split(/,\s*(?=<)/)) {
-    const m = part.match(/^<([^>]+)>;\s*rel="([a-z]+)"$/);
-    if (m) {
-      const u = new URL(m[1]);
-      out[m[2]] = u.pathname + u.search;
-    }
-  }
-  return out;
-}
 
 /** Ids of a timeline from `path` down to the fence (walking rel=next). */
 async function timelineIds(path, token) {

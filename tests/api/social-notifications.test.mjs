@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { REPO_ROOT, get, patch, post, registerUser, request, show, startServer, uniqueName } from './lib/server.mjs';
+import { REPO_ROOT, get, must, parseLinks, patch, post, registerUser, request, show, startServer, uniqueName, walkPages } from './lib/server.mjs';
 
 const PNG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'seeding-256.png'));
 
@@ -29,10 +29,7 @@ after(async () => {
 
 // ------------------------------------------------------------- helpers
 
-function must(r, label, status = 200) {
-  assert.equal(r.status, status, `${label}: ${show(r)}`);
-  return r.json;
-}
+const walk = (path, token) => walkPages(srv, path, token);
 
 async function newUser(prefix = 'n', { locked = false } = {}) {
   const u = await registerUser(srv, { username: uniqueName(prefix) });
@@ -68,35 +65,6 @@ const brief = (list) => list.map((n) => [n.type, n.account?.id, n.status?.id ?? 
 
 async function unread(u) {
   return must(await get(srv, '/api/v1/notifications/unread_count', { token: u.token }), 'unread_count').count;
-}
-
-function parseLinks(r) {
-  const out = {};
-  const h = r.headers.link;
-  if (!h) return out;
-  for (const part of h.split(/,\s*(?=<)/)) {
-    const m = part.match(/^<([^>]+)>;\s*rel="([a-z]+)"$/);
-    assert.ok(m, `Link header part: ${JSON.stringify(part)}`);
-    const u = new URL(m[1]);
-    out[m[2]] = u.pathname + u.search;
-  }
-  return out;
-}
-
-async function walk(path, token) {
-  const pages = [];
-  let next = path;
-  while (next) {
-    const r = await get(srv, next, { token });
-    assert.equal(r.status, 200, `${next}: ${show(r)}`);
-    const links = parseLinks(r);
-    pages.push({ path: next, items: r.json, links });
-    assert.ok(pages.length < 60, `too many pages from ${path}`);
-    next = links.next;
-  }
-  const items = pages.flatMap((p) => p.items);
-  assert.equal(new Set(items.map((n) => n.id)).size, items.length, 'no duplicates');
-  return { pages, items };
 }
 
 // ------------------------------------------------------------- tests

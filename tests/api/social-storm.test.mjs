@@ -23,7 +23,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { BIN, REPO_ROOT, get, post, registerUser, request, show, sleep, startServer, uniqueName } from './lib/server.mjs';
+import { BIN, REPO_ROOT, get, must, post, registerUser, request, show, sleep, startServer, uniqueName } from './lib/server.mjs';
 
 const PNG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'seeding-256.png'));
 const JPG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'sunset-600.jpg'));
@@ -44,11 +44,6 @@ after(async () => {
 });
 
 // ------------------------------------------------------------- helpers
-
-function must(r, label, status = 200) {
-  assert.equal(r.status, status, `${label}: ${show(r)}`);
-  return r.json;
-}
 
 /** A small seeded PRNG (mulberry32), so a failing run can be replayed. */
 function prng(seed) {

@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { REPO_ROOT, get, post, registerUser, request, show, startServer, uniqueName } from './lib/server.mjs';
+import { REPO_ROOT, get, must, parseLinks, post, registerUser, request, show, startServer, uniqueName, walkPages } from './lib/server.mjs';
 
 const PNG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'seeding-256.png'));
 const JPG = await readFile(join(REPO_ROOT, 'tests', 'fixtures', 'sunset-600.jpg'));
@@ -28,10 +28,7 @@ after(async () => {
 
 // ------------------------------------------------------------- helpers
 
-function must(r, label, status = 200) {
-  assert.equal(r.status, status, `${label}: ${show(r)}`);
-  return r.json;
-}
+const walk = (path, token) => walkPages(srv, path, token);
 
 async function newUser(prefix = 't') {
   const u = await registerUser(srv, { username: uniqueName(prefix) });
@@ -67,36 +64,7 @@ async function comment(u, parent, text = 'nice', visibility = 'public') {
 const del = (u, s) => request(srv, 'DELETE', `/api/v1/statuses/${s.id ?? s}`, { token: u.token });
 const ids = (list) => list.map((s) => s.id);
 
-function parseLinks(r) {
-  const out = {};
-  const h = r.headers.link;
-  if (!h) return out;
-  for (const part of h.split(/,\s*(?=<)/)) {
-    const m = part.match(/^<([^>]+)>;\s*rel="([a-z]+)"$/);
-    assert.ok(m, `Link header part is <url>; rel="x": ${JSON.stringify(part)}`);
-    const u = new URL(m[1]);
-    out[m[2]] = u.pathname + u.search;
-  }
-  return out;
-}
-
 /** Follows rel="next" from `path` to the end; returns the pages and all ids. */
-async function walk(path, token) {
-  const pages = [];
-  let next = path;
-  while (next) {
-    const r = await get(srv, next, { token });
-    assert.equal(r.status, 200, `${next}: ${show(r)}`);
-    const links = parseLinks(r);
-    pages.push({ path: next, items: r.json, ids: r.json.map((x) => x.id), links, raw: r.headers.link });
-    assert.ok(pages.length < 60, `too many pages from ${path}`);
-    next = links.next;
-  }
-  const all = pages.flatMap((p) => p.ids);
-  assert.equal(new Set(all).size, all.length, `no duplicates walking ${path}: ${all}`);
-  return { pages, ids: all, items: pages.flatMap((p) => p.items) };
-}
-
 /**
  * The public timeline above `fence` (an id): walks rel=next from the top
  * until a page reaches below the fence (Mastodon's next link carries max_id

@@ -8,6 +8,7 @@
 // report on stderr; stop() throws otherwise, so an `after` hook that calls
 // it fails the suite.
 
+import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -577,4 +578,46 @@ export async function codeFlowToken(srv, app, user, { scope = 'read write', redi
     ...(p ? { code_verifier: p.verifier } : {}),
   });
   return tr;
+}
+
+// ---------------------------------------------------------------- lists
+
+/** Asserts a response's status (200 by default) and returns its JSON. */
+export function must(r, label, status = 200) {
+  assert.equal(r.status, status, `${label}: ${show(r)}`);
+  return r.json;
+}
+
+/** Mastodon's Link header as {next, prev}: paths with their query strings. */
+export function parseLinks(r) {
+  const out = {};
+  const h = r.headers.link;
+  if (!h) return out;
+  for (const part of h.split(/,\s*(?=<)/)) {
+    const m = part.match(/^<([^>]+)>;\s*rel="([a-z]+)"$/);
+    assert.ok(m, `Link header part is <url>; rel="x": ${JSON.stringify(part)}`);
+    const u = new URL(m[1]);
+    out[m[2]] = u.pathname + u.search;
+  }
+  return out;
+}
+
+/**
+ * Follows rel="next" from `path` to the end; asserts every page is 200 and
+ * no item comes twice. Returns {pages: [{path, items, ids, links, raw}], items, ids}.
+ */
+export async function walkPages(srv, path, token) {
+  const pages = [];
+  let next = path;
+  while (next) {
+    const r = await get(srv, next, { token });
+    assert.equal(r.status, 200, `${next}: ${show(r)}`);
+    const links = parseLinks(r);
+    pages.push({ path: next, items: r.json, ids: r.json.map((x) => x.id), links, raw: r.headers.link });
+    assert.ok(pages.length < 60, `too many pages from ${path}`);
+    next = links.next;
+  }
+  const ids = pages.flatMap((p) => p.ids);
+  assert.equal(new Set(ids).size, ids.length, `no duplicates walking ${path}: ${ids}`);
+  return { pages, ids, items: pages.flatMap((p) => p.items) };
 }
