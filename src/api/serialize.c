@@ -37,6 +37,7 @@ static const char *resolve_local(void *ctx, pin_arena *a, const char *username, 
 
 const char *api_render_text(api_ctx *c, const char *text)
 {
+    if (!*text) return ""; /* an empty note or caption renders to nothing */
     pin_text_opts o = {
         .base_url = c->api->cfg->base_url, .resolve = resolve_local, .resolve_ctx = c};
     pin_text_out out;

@@ -240,7 +240,9 @@ pin_err pin_account_authenticate(pin_svc *svc, pin_arena *a, const char *login,
 
 static void parse_fields(pin_arena *a, const char *json, pin_account *out)
 {
-    json_t *arr = json_loads(json ? json : "[]", 0, NULL);
+    out->nfields = 0;
+    if (!json || !strcmp(json, "[]")) return; /* most profiles: nothing to parse */
+    json_t *arr = json_loads(json, 0, NULL);
     size_t i;
     json_t *f;
     out->nfields = 0;
@@ -262,7 +264,8 @@ static void parse_fields(pin_arena *a, const char *json, pin_account *out)
     " COALESCE(a.last_status_at, 0), a.created_at, COALESCE(a.suspended_at, 0), a.privacy,"        \
     " a.sensitive, a.language, u.role, u.approved, u.email,"                                       \
     " (SELECT token FROM media WHERE id = a.avatar_media_id),"                                     \
-    " (SELECT token FROM media WHERE id = a.header_media_id)"
+    " (SELECT token FROM media WHERE id = a.header_media_id),"                                     \
+    " (SELECT COUNT(*) FROM follow_requests r WHERE r.target_id = a.id)"
 
 static void read_account(pin_q *q, pin_arena *a, bool full, pin_account *out)
 {
@@ -291,6 +294,7 @@ static void read_account(pin_q *q, pin_arena *a, bool full, pin_account *out)
     out->language = pin_q_strdup(q, 17, a);
     out->approved = pin_q_i64(q, 19);
     out->email = pin_q_strdup(q, 20, a);
+    out->follow_requests_count = pin_q_i64(q, 23);
 }
 
 pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_account *out)
@@ -308,11 +312,7 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
     if (found) read_account(&q, a, full, out);
     err = pin_q_end(&q);
     if (err) return err;
-    if (!found) return PIN_ENOTFOUND;
-    if (full)
-        err = pin_db_i64(db, &out->follow_requests_count,
-                         "SELECT COUNT(*) FROM follow_requests WHERE target_id = ?", "i", id);
-    return err;
+    return found ? PIN_OK : PIN_ENOTFOUND;
 }
 
 pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out)
