@@ -12,10 +12,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// One free-port finder and sleep for every suite.
+export { freePort, sleep } from '../api/lib/server.mjs';
+import { freePort, sleep } from '../api/lib/server.mjs';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = process.env.PINHOLE_BIN ? resolve(process.env.PINHOLE_BIN) : join(REPO_ROOT, 'build', 'pinhole');
@@ -79,7 +82,6 @@ export const FAST = Object.freeze({
 
 const SANITIZER = /ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|AddressSanitizer:DEADLYSIGNAL|ERROR: UndefinedBehaviorSanitizer/;
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
 const live = new Set();
@@ -93,17 +95,6 @@ process.on('exit', () => {
   }
 });
 
-export function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 export async function tempDir(prefix) {
   return mkdtemp(join(tmpdir(), `pinhole-rel-${prefix}-`));
