@@ -69,9 +69,14 @@ static void graph_action(api_ctx *c, graph_op op)
     }
     if (err) {
         api_error(c, err,
-                  err == PIN_EUNPROCESSABLE ? "Validation failed: You cannot do that to yourself"
-                  : err == PIN_EFORBIDDEN   ? "This action is not allowed"
-                                            : NULL);
+                  err == PIN_EUNPROCESSABLE && id == c->viewer.account_id
+                      ? "Validation failed: You cannot do that to yourself"
+                  : err == PIN_EUNPROCESSABLE
+                      ? pin_arena_printf(
+                            c->a, "Validation failed: You cannot follow more than %d accounts",
+                            c->svc->cfg->max_following)
+                  : err == PIN_EFORBIDDEN ? "This action is not allowed"
+                                          : NULL);
         return;
     }
     api_json(c, 200, relationship_json(c, &r));

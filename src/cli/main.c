@@ -17,6 +17,7 @@
 #include "media/image.h"
 #include "service/accounts.h"
 #include "service/audit.h"
+#include "service/oauth.h"
 #include "service/seed.h"
 #include "service/media.h"
 #include "service/ratelimit.h"
@@ -42,15 +43,18 @@ static int cmd_migrate_db(pin_config *cfg, int argc, char **argv);
 static const cmd cmds[] = {
     {"serve", "", "run the server (migrates the database first)", cmd_serve},
     {"migrate", "", "bring the database schema up to date", cmd_migrate},
-    {"admin", "create-user NAME --email E [--password P] [--admin|--moderator] | approve NAME",
-     "manage accounts", cmd_admin},
+    {"admin",
+     "create-user NAME --email E [--password P] [--admin|--moderator] | approve NAME |"
+     " token NAME... [--scope S]",
+     "manage accounts; `token` prints a new access token per account, one a line", cmd_admin},
     {"migrate-db", "--from URL --to URL",
      "move a whole instance to another database (e.g. SQLite to PostgreSQL), verified",
      cmd_migrate_db},
     {"audit", "[--repair]", "recompute every counter from its rows; exit 1 on any difference",
      cmd_audit},
     {"seed", "[users=N] [posts=N] [follows=N] [likes=X] [comments=X] [tags=N] [seed=N]",
-     "fill an empty instance with synthetic data for benchmarks", cmd_seed},
+     "fill an empty instance with synthetic data for benchmarks, or add posts to a seeded one",
+     cmd_seed},
     {"routes", "", "list every API route with its scope", cmd_routes},
 };
 
@@ -89,10 +93,10 @@ static void usage(FILE *f, const cmd *c)
 
 /* Options only `admin create-user` reads. */
 static struct {
-    const char *email, *password, *role;
+    const char *email, *password, *role, *scope;
     bool repair;
     const char *from, *to;
-} admin_opts = {NULL, NULL, "user", false, NULL, NULL};
+} admin_opts = {NULL, NULL, "user", NULL, false, NULL, NULL};
 
 typedef struct ini_ctx {
     pin_config *cfg;
@@ -137,6 +141,7 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
         {"repair", no_argument, 0, 'R'},
         {"from", required_argument, 0, 'F'},
         {"to", required_argument, 0, 'T'},
+        {"scope", required_argument, 0, 'S'},
         {0, 0, 0, 0},
     };
     const char *file = NULL;
@@ -211,6 +216,9 @@ static int load_config(pin_config *cfg, int argc, char **argv, int *first, const
             continue;
         case 'T':
             admin_opts.to = optarg;
+            continue;
+        case 'S':
+            admin_opts.scope = optarg;
             continue;
         case 's': {
             snprintf(kv, sizeof(kv), "%s", optarg);
@@ -362,6 +370,39 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
     return 0;
 }
 
+/* `admin token NAME...`: one app for the call, a token per account. */
+static int admin_tokens(pin_svc *svc, pin_arena *a, int n, char **names)
+{
+    const char *scope = admin_opts.scope ? admin_opts.scope : "read write follow push";
+    pin_app app;
+    pin_field_errors fe = {0};
+    const char *oob = PIN_OOB_URI;
+    pin_err err = pin_app_create(svc, a, "pinhole admin", NULL, &oob, 1, scope, &app, &fe);
+    if (err) {
+        fprintf(stderr, "pinhole: admin token: %s\n",
+                err == PIN_EUNPROCESSABLE ? "invalid --scope" : pin_err_name(err));
+        return err == PIN_EUNPROCESSABLE ? 2 : 1;
+    }
+    for (int i = 0; i < n; i++) {
+        pin_account acct;
+        const char *token;
+        int64_t at;
+        err = pin_account_lookup(svc, a, names[i], &acct);
+        if (err) {
+            fprintf(stderr, "pinhole: admin token: no account named %s\n", names[i]);
+            return 1;
+        }
+        err = pin_token_issue(svc, a, app.id, acct.id, app.scopes, &token, &at);
+        if (err) {
+            fprintf(stderr, "pinhole: admin token: %s\n", pin_err_name(err));
+            return 1;
+        }
+        printf("%s\n", token);
+        pin_arena_clear(a);
+    }
+    return 0;
+}
+
 static int cmd_admin(pin_config *cfg, int argc, char **argv)
 {
     if (argc < 2) {
@@ -369,7 +410,7 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv)
         return 2;
     }
     const char *email = admin_opts.email, *password = admin_opts.password, *role = admin_opts.role;
-    if (argc > 2) {
+    if (argc > 2 && strcmp(argv[0], "token") != 0) {
         fprintf(stderr, "pinhole: admin: unexpected argument \"%s\"\n", argv[2]);
         return 2;
     }
@@ -386,6 +427,10 @@ static int cmd_admin(pin_config *cfg, int argc, char **argv)
         else
             printf("approved %s\n", argv[1]);
         rc = err ? 1 : 0;
+        goto out;
+    }
+    if (!strcmp(argv[0], "token")) {
+        rc = admin_tokens(&svc, &a, argc - 1, argv + 1);
         goto out;
     }
     if (strcmp(argv[0], "create-user") != 0) {
@@ -538,7 +583,13 @@ static int cmd_seed(pin_config *cfg, int argc, char **argv)
     if (pin_svc_init(&svc, store, cfg)) goto out;
     pin_err err = pin_seed(&svc, &o, &st);
     if (err) {
-        fprintf(stderr, "pinhole: seed failed (%s)\n", pin_err_name(err));
+        if (err == PIN_ECONFLICT)
+            fprintf(stderr,
+                    "pinhole: seed: the instance holds data that is not a seeded instance"
+                    " with users=%d\n",
+                    o.users);
+        else
+            fprintf(stderr, "pinhole: seed failed (%s)\n", pin_err_name(err));
         goto out;
     }
     printf("seeded %lld accounts, %lld follows, %lld posts, %lld likes, %lld comments;"

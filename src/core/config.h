@@ -39,6 +39,7 @@ typedef struct pin_config {
     pin_registrations registrations;
     int max_caption_chars;
     int max_media_attachments;
+    int max_following; /* accounts one may follow (the home timeline reads each) */
     int64_t media_max_bytes;
     int64_t media_max_pixels;
     /* [security] */

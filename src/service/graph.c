@@ -161,6 +161,11 @@ static pin_err op_body(pin_db *db, void *ctx)
         err = exists(db, "SELECT COUNT(*) FROM follows WHERE account_id = ? AND target_id = ?", me,
                      other, &already);
         if (err || already) break;
+        int64_t following = 0;
+        err = pin_db_i64(db, &following, "SELECT following_count FROM accounts WHERE id = ?", "i",
+                         me);
+        if (err) return err;
+        if (following >= t->svc->cfg->max_following) return PIN_EUNPROCESSABLE;
         int64_t locked = 0;
         err = pin_db_i64(db, &locked, "SELECT locked FROM accounts WHERE id = ?", "i", other);
         if (err) return err;

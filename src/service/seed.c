@@ -65,8 +65,9 @@ typedef struct seed_ctx {
     double *tag_cdf;
     pin_id *tags;
     rng r;
-    int64_t from, to; /* the slice a transaction writes */
-    pin_id *posts;    /* post ids written so far (for likes and comments) */
+    int64_t from, to;  /* the slice a transaction writes */
+    pin_id *posts;     /* post ids written so far (for likes and comments) */
+    int max_following; /* the instance's cap on accounts followed */
     int64_t nposts;
 } seed_ctx;
 
@@ -98,6 +99,7 @@ static pin_err follows_tx(pin_db *db, void *p)
         int k = (int)(x * o->follows_per_user / 2.0);
         if (k < 1) k = 1;
         if (k > o->users / 2) k = o->users / 2;
+        if (k > c->max_following) k = c->max_following;
         if (u != 0 && uniform(&c->r) < 0.5) { /* half of everyone follows the top account */
             int64_t changed = 0;
             err = pin_db_exec(db, &changed,
@@ -137,10 +139,12 @@ static pin_err posts_tx(pin_db *db, void *p)
         char text[96];
         snprintf(text, sizeof(text), tagged ? "Photo %lld #tag%d" : "Photo %lld", (long long)i,
                  tag);
-        err = pin_db_exec(db, NULL,
+        int64_t added = 0;
+        err = pin_db_exec(db, &added,
                           "INSERT INTO statuses (id, account_id, text, visibility, created_at)"
-                          " VALUES (?, ?, ?, 0, ?)",
+                          " VALUES (?, ?, ?, 0, ?) ON CONFLICT DO NOTHING",
                           "iisi", id, c->ids[author], text, at);
+        if (!added) continue; /* the id of a post from an earlier run */
         if (!err && tagged)
             err = pin_db_exec(db, NULL, "INSERT INTO status_tags (status_id, tag_id) VALUES (?, ?)",
                               "ii", id, c->tags[tag]);
@@ -219,6 +223,25 @@ static pin_err in_batches(pin_db *db, seed_ctx *c, pin_tx_fn fn, int64_t total, 
     return err;
 }
 
+/* An instance seeded before with as many users gets more posts and
+ * reactions only: its accounts (user0 ... by popularity rank) are read back
+ * instead of written, and the follow graph is kept. */
+static pin_err seeded_before(pin_db *db, seed_ctx *c, bool *again)
+{
+    int64_t n = 0;
+    pin_err err = pin_db_i64(db, &n, "SELECT COUNT(*) FROM accounts", NULL);
+    if (err || n == 0) return err;
+    char name[32];
+    for (int i = 0; !err && i < c->o->users; i++) {
+        snprintf(name, sizeof(name), "user%d", i);
+        err =
+            pin_db_i64(db, &c->ids[i], "SELECT id FROM accounts WHERE username_key = ?", "s", name);
+    }
+    if (err == PIN_ENOTFOUND) return PIN_ECONFLICT; /* not a seeded instance */
+    *again = !err;
+    return err;
+}
+
 pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *st)
 {
     memset(st, 0, sizeof(*st));
@@ -226,7 +249,10 @@ pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *st)
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
-    seed_ctx c = {.o = o, .st = st, .r = {o->seed * 2654435761u + 88172645463325252ull}};
+    seed_ctx c = {.o = o,
+                  .st = st,
+                  .r = {o->seed * 2654435761u + 88172645463325252ull},
+                  .max_following = svc->cfg->max_following};
     c.ids = pin_xmalloc(sizeof(pin_id) * (size_t)o->users);
     for (int i = 0; i < o->users; i++)
         c.ids[i] = pin_id_new();
@@ -234,8 +260,10 @@ pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *st)
     c.tag_cdf = zipf_cdf(o->tags, 1.0);
     c.tags = pin_xmalloc(sizeof(pin_id) * (size_t)o->tags);
     c.posts = pin_xmalloc(sizeof(pin_id) * (size_t)(o->posts ? o->posts : 1));
+    bool again = false;
+    err = seeded_before(db, &c, &again);
     st->top_account = c.ids[0];
-    err = in_batches(db, &c, users_tx, o->users, 20000, "accounts");
+    if (!err && !again) err = in_batches(db, &c, users_tx, o->users, 20000, "accounts");
     for (int t = 0; !err && t < o->tags; t++) {
         char name[32];
         snprintf(name, sizeof(name), "tag%d", t);
@@ -247,7 +275,7 @@ pin_err pin_seed(pin_svc *svc, const pin_seed_opts *o, pin_seed_stats *st)
         if (!err)
             err = pin_db_i64(db, &c.tags[t], "SELECT id FROM tags WHERE name_key = ?", "s", name);
     }
-    if (!err) err = in_batches(db, &c, follows_tx, o->users, 2000, "follows");
+    if (!err && !again) err = in_batches(db, &c, follows_tx, o->users, 2000, "follows");
     if (!err) err = in_batches(db, &c, posts_tx, o->posts, 50000, "posts");
     int64_t reactions = (int64_t)((double)o->posts * (o->likes_per_post + o->comments_per_post));
     if (!err && c.nposts) err = in_batches(db, &c, reactions_tx, reactions, 50000, "reactions");

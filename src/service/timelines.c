@@ -31,12 +31,43 @@
 #define PAGE(col)                                                                                  \
     " AND (CAST(? AS BIGINT) = 0 OR " col " < ?) AND (CAST(? AS BIGINT) = 0 OR " col " > ?)"
 
-#define HOME                                                                                       \
-    "SELECT s.id, s.id FROM statuses s WHERE (((s.account_id = ? OR s.account_id IN (SELECT"       \
-    " target_id FROM follows WHERE account_id = ?)) AND s.visibility <= 2) OR (s.visibility = 0"   \
-    " AND s.id IN (SELECT st.status_id FROM status_tags st JOIN tag_follows tf ON tf.tag_id ="     \
-    " st.tag_id WHERE tf.account_id = ?))) AND s.in_reply_to_id IS NULL AND" NOT_HIDDEN(           \
-        "s.account_id") PAGE("s.id")
+/* The home timeline, read at request time by a threshold merge (see
+ * timelines.h for why). Sources are the viewer, each account they follow
+ * (minus hidden ones) and each tag they follow. `heads` finds every source's
+ * newest qualifying post inside the page bounds, one index probe each
+ * (statuses_account, status_tags_tag); the page can then only hold posts of
+ * the `top` sources with the newest heads, at or above the limit-th head.
+ * Work is a probe per source plus a page of rows: it does not grow with the
+ * number of posts ever made. DIR/CMP/AGG mirror it for min_id pages. */
+#define HOME(DIR, CMP, AGG)                                                                        \
+    "WITH heads AS MATERIALIZED (SELECT 0 AS kind, f.a AS src, (SELECT s.id FROM statuses s"       \
+    " WHERE s.account_id = f.a AND s.id < ? AND s.id > ? AND s.visibility <= 2 AND"                \
+    " s.in_reply_to_id IS NULL ORDER BY s.id " DIR " LIMIT 1) AS h FROM (SELECT CAST(? AS"         \
+    " BIGINT) AS a UNION ALL SELECT target_id FROM follows WHERE account_id = ?) f "               \
+    "WHERE" NOT_HIDDEN(                                                                            \
+        "f.a") " UNION ALL SELECT 1, tf.tag_id, (SELECT st.status_id FROM status_tags st"          \
+               " JOIN statuses s ON s.id = st.status_id WHERE st.tag_id = tf.tag_id AND "          \
+               "st.status_id < ? AND"                                                              \
+               " st.status_id > ? AND s.visibility = 0 AND s.in_reply_to_id IS NULL "              \
+               "AND" NOT_HIDDEN(                                                                   \
+                   "s.account_id") " ORDER BY st.status_id " DIR                                   \
+                                   " LIMIT 1) FROM tag_follows tf WHERE"                           \
+                                   " tf.account_id = ?), top AS MATERIALIZED (SELECT kind, src, "  \
+                                   "h FROM heads WHERE h IS NOT"                                   \
+                                   " NULL ORDER BY h " DIR                                         \
+                                   " LIMIT ?) SELECT s.id FROM top CROSS JOIN statuses s WHERE"    \
+                                   " top.kind = 0 AND s.account_id = top.src AND s.id " CMP        \
+                                   " (SELECT " AGG "(h) FROM top) AND"                             \
+                                   " s.id < ? AND s.id > ? AND s.visibility <= 2 AND "             \
+                                   "s.in_reply_to_id IS NULL UNION SELECT"                         \
+                                   " st.status_id FROM top CROSS JOIN status_tags st CROSS JOIN "  \
+                                   "statuses s WHERE top.kind = 1"                                 \
+                                   " AND st.tag_id = top.src AND s.id = st.status_id AND "         \
+                                   "st.status_id " CMP " (SELECT " AGG                             \
+                                   "(h) FROM top) AND st.status_id < ? AND st.status_id > ? AND "  \
+                                   "s.visibility = 0 AND"                                          \
+                                   " s.in_reply_to_id IS NULL AND" NOT_HIDDEN(                     \
+                                       "s.account_id") " ORDER BY 1 " DIR " LIMIT ?"
 #define PUBLIC                                                                                     \
     "SELECT s.id, s.id FROM statuses s WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND"    \
     " s.reblog_of_id IS NULL AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
@@ -63,11 +94,53 @@
         sql " ORDER BY " col " DESC LIMIT ?", sql " ORDER BY " col " ASC LIMIT ?"                  \
     }
 
+static const char *const home_sql[2] = {HOME("DESC", ">=", "MIN"), HOME("ASC", "<=", "MAX")};
+
 static const char *const sql[7][2] = {
-    BOTH(HOME, "s.id"),           BOTH(PUBLIC, "s.id"), BOTH(TAG, "s.id"),
-    BOTH(ACCOUNT, "s.id"),        BOTH(FAVS, "f.id"),   BOTH(MARKS, "f.id"),
+    {NULL, NULL},
+    BOTH(PUBLIC, "s.id"),
+    BOTH(TAG, "s.id"),
+    BOTH(ACCOUNT, "s.id"),
+    BOTH(FAVS, "f.id"),
+    BOTH(MARKS, "f.id"),
     BOTH(PINNED, "p.created_at"),
 };
+
+/* Turns an ascending (min_id) page into the newest-first order of every page. */
+static void reverse(pin_id *ids, pin_id *edge, int n)
+{
+    for (int i = 0, j = n - 1; i < j; i++, j--) {
+        pin_id t = ids[i];
+        ids[i] = ids[j], ids[j] = t;
+        t = edge[i];
+        edge[i] = edge[j], edge[j] = t;
+    }
+}
+
+/* Fills ids[0..limit) of the home timeline between the exclusive bounds
+ * lo and hi, in page order. A round returns at least one post per distinct
+ * head it ranked; only a post that is both a followed account's and a
+ * followed tag's head can leave a round short, and then the next round
+ * continues past the last post found. */
+static pin_err home(pin_db *db, pin_id me, bool asc, pin_id lo, pin_id hi, int limit, pin_id *ids,
+                    int *n)
+{
+    pin_err err = PIN_OK;
+    for (int got = -1; !err && *n < limit && got != 0;) {
+        int64_t want = limit - *n;
+        pin_q q;
+        pin_db_query(db, &q, home_sql[asc], "iiiiiiiiiiiiiiiiiiiiii", hi, lo, me, me, me, me, me,
+                     hi, lo, me, me, me, me, want, hi, lo, hi, lo, me, me, me, want);
+        for (got = 0; pin_q_step(&q) && *n < limit; got++)
+            ids[(*n)++] = pin_q_i64(&q, 0);
+        err = pin_q_end(&q);
+        if (got && asc)
+            lo = ids[*n - 1];
+        else if (got)
+            hi = ids[*n - 1];
+    }
+    return err;
+}
 
 pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_timeline_q *tq,
                      pin_id **ids, pin_id **edge, int *n)
@@ -83,13 +156,17 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
     *ids = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
     *edge = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
     *n = 0;
+    if (tq->kind == PIN_TL_HOME) {
+        err = home(db, me, asc, above, p->max_id ? p->max_id : INT64_MAX, limit, *ids, n);
+        memcpy(*edge, *ids, sizeof(pin_id) * (size_t)*n);
+        if (!err && asc) reverse(*ids, *edge, *n);
+        return err;
+    }
     const char *s = sql[tq->kind][asc];
     pin_q q;
     switch (tq->kind) {
-    case PIN_TL_HOME:
-        pin_db_query(db, &q, s, "iiiiiiiiiii", me, me, me, me, me, me, p->max_id, p->max_id, above,
-                     above, lim);
-        break;
+    case PIN_TL_HOME: /* read above */
+        return PIN_EINVAL;
     case PIN_TL_PUBLIC:
         pin_db_query(db, &q, s, "iiiiiiii", me, me, me, p->max_id, p->max_id, above, above, lim);
         break;
@@ -117,14 +194,7 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
         (*n)++;
     }
     err = pin_q_end(&q);
-    if (!err && asc) {
-        for (int i = 0, j = *n - 1; i < j; i++, j--) {
-            pin_id t = (*ids)[i];
-            (*ids)[i] = (*ids)[j], (*ids)[j] = t;
-            t = (*edge)[i];
-            (*edge)[i] = (*edge)[j], (*edge)[j] = t;
-        }
-    }
+    if (!err && asc) reverse(*ids, *edge, *n);
     return err;
 }
 

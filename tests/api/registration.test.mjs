@@ -216,6 +216,28 @@ describe('registration when registrations are closed', () => {
     const t = await passwordGrant(srv, app, name, 'admin password 1', 'read');
     assert.equal(t.status, 200, show(t));
   });
+
+  test('`admin token NAME... --scope` prints a working token per account, with that scope only', async () => {
+    const names = [uniqueName('tka'), uniqueName('tkb')];
+    for (const n of names) assert.equal((await srv.admin('create-user', n, '--email', `${n}@example.com`)).code, 0);
+    const r = await srv.admin('token', ...names, '--scope', 'read');
+    assert.equal(r.code, 0, r.stderr);
+    const tokens = r.stdout.trim().split('\n');
+    assert.equal(tokens.length, 2);
+    for (const [i, token] of tokens.entries()) {
+      const me = await get(srv, '/api/v1/accounts/verify_credentials', { token });
+      assert.equal(me.status, 200, show(me));
+      assert.equal(me.json.username, names[i]);
+      const w = await patch(srv, '/api/v1/accounts/update_credentials', { token, form: { display_name: 'x' } });
+      assert.equal(w.status, 403, `a read token cannot write: ${show(w)}`);
+    }
+    const missing = await srv.admin('token', 'no_such_account_here');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /no account named no_such_account_here/);
+    const bad = await srv.admin('token', names[0], '--scope', 'everything');
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /invalid --scope/);
+  });
 });
 
 describe('registration with approval required', () => {

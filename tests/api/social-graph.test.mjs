@@ -558,3 +558,35 @@ describe('scopes', () => {
     assert.equal(like.status, 403, `favourite with read follow: ${show(like)}`);
   });
 });
+
+describe('the cap on accounts followed (max_following)', () => {
+  let capped;
+  before(async () => {
+    capped = await startServer({ set: { max_following: '2' } });
+  });
+  after(async () => {
+    await capped?.stop();
+  });
+
+  test('the follow past the cap answers 422 and changes nothing; an unfollow makes room again', async () => {
+    const users = [];
+    for (let i = 0; i < 4; i++) {
+      const u = await registerUser(capped, { username: uniqueName('cap') });
+      u.id = must(await get(capped, '/api/v1/accounts/verify_credentials', { token: u.token }), 'me').id;
+      users.push(u);
+    }
+    const [me, a, b, c] = users;
+    const follow = (t, verb = 'follow') => post(capped, `/api/v1/accounts/${t.id}/${verb}`, { token: me.token });
+    must(await follow(a), 'first follow');
+    must(await follow(b), 'second follow');
+    const third = await follow(c);
+    assert.equal(third.status, 422, show(third));
+    assert.equal(third.json.error, 'Validation failed: You cannot follow more than 2 accounts');
+    const mine = must(await get(capped, `/api/v1/accounts/${me.id}`), 'me');
+    assert.equal(mine.following_count, 2);
+    assert.equal(must(await get(capped, `/api/v1/accounts/${c.id}`), 'c').followers_count, 0);
+    must(await follow(a), 'following someone already followed is still fine at the cap');
+    must(await follow(a, 'unfollow'), 'unfollow');
+    must(await follow(c), 'room again');
+  });
+});

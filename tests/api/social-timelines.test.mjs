@@ -155,6 +155,34 @@ describe('home timeline', () => {
     assert.deepEqual(must(await get(srv, '/api/v1/followed_tags', { token: me.token }), 'followed_tags'), []);
   });
 
+  test('several followed accounts and a followed tag interleave in order at every page size, a post in both sources once', async () => {
+    const [me, w1, w2, w3, stranger] = [await newUser('me'), await newUser('w1'), await newUser('w2'), await newUser('w3'), await newUser('str')];
+    for (const w of [w1, w2, w3]) await act(me, 'follow', w);
+    const tag = `Merge${Date.now().toString(36)}`;
+    must(await post(srv, `/api/v1/tags/${tag}/follow`, { token: me.token }), 'follow tag');
+    const shown = [];
+    const plan = [[w1, `#${tag}`], [w2, 'x'], [stranger, `#${tag}`], [w1, `#${tag}`], [w1, 'y'], [w3, 'z'], [stranger, 'untagged'], [me, 'mine'], [w2, `#${tag}`], [w1, `#${tag}`]];
+    for (const [u, text] of plan) {
+      const s = await photo(u, text);
+      if (!(u === stranger && text === 'untagged')) shown.push(s);
+    }
+    const expected = desc(...shown);
+    for (const limit of [1, 2, 3, 40]) {
+      const { ids: all } = await walk(`/api/v1/timelines/home?limit=${limit}`, me.token);
+      assert.deepEqual(all, expected, `limit=${limit}`);
+    }
+    // min_id pages walk upwards from the oldest and give the same posts
+    const up = [];
+    let min = '1';
+    for (;;) {
+      const page = ids(must(await get(srv, `/api/v1/timelines/home?min_id=${min}&limit=3`, { token: me.token }), 'min_id'));
+      if (!page.length) break;
+      up.push(...page.reverse());
+      min = up[up.length - 1];
+    }
+    assert.deepEqual(up.reverse(), expected, 'min_id walk');
+  });
+
   test('pagination: rel=next to the end, prev returns the page before, since_id and min_id', async () => {
     const [me, w] = [await newUser('me'), await newUser('writer')];
     await act(me, 'follow', w);
