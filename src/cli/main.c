@@ -19,8 +19,7 @@
 #include "service/audit.h"
 #include "service/oauth.h"
 #include "service/seed.h"
-#include "service/media.h"
-#include "service/ratelimit.h"
+#include "service/housekeeping.h"
 #include "service/secret.h"
 #include "store/copy.h"
 #include "store/migrate.h"
@@ -287,26 +286,6 @@ static int cmd_migrate(pin_config *cfg, int argc, char **argv)
     return 0;
 }
 
-/* Every housekeeping_s: expired rate-limit windows, uploads no post used
- * within upload_max_age_s, and blobs nothing references (after
- * blob_grace_s). */
-static void housekeeping(pin_svc *svc)
-{
-    if (pin_ratelimit_sweep(svc)) PIN_WARN("rate-limit sweep failed");
-    int media = 0, blobs = 0, uploads = 0;
-    /* At least a minute: a live upload is never idle that long. */
-    int64_t idle = svc->cfg->blob_grace_s > 60 ? svc->cfg->blob_grace_s * 1000LL : 60000;
-    if (pin_upload_sweep(svc->upload_dir, idle, &uploads))
-        PIN_WARN("upload folder sweep failed");
-    else if (uploads)
-        PIN_INFO("removed %d uploads cut off by a crash or a closed connection", uploads);
-    if (pin_media_sweep(svc, svc->cfg->upload_max_age_s * 1000LL, svc->cfg->blob_grace_s * 1000LL,
-                        &media, &blobs))
-        PIN_WARN("media sweep failed");
-    else if (media || blobs)
-        PIN_INFO("swept %d unused uploads and %d unreferenced blobs", media, blobs);
-}
-
 static int cmd_serve(pin_config *cfg, int argc, char **argv)
 {
     (void)argv;
@@ -350,6 +329,10 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
         pin_store_close(store);
         return 1;
     }
+    char host[128] = "", worker[160];
+    gethostname(host, sizeof(host) - 1);
+    snprintf(worker, sizeof(worker), "%s:%d", host, (int)getpid());
+    if (pin_housekeeping_schedule(&svc)) PIN_WARN("cannot schedule the housekeeping jobs");
     PIN_INFO("pinhole %s listening on %s (port %d), database %s, base URL %s", PIN_VERSION,
              cfg->listen, pin_http_port(srv), cfg->db, cfg->base_url);
     for (;;) {
@@ -359,7 +342,8 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
             PIN_INFO("signal %d: finishing requests in flight, then stopping", sig);
             break;
         }
-        housekeeping(&svc);
+        int ran;
+        if (pin_housekeeping_run(&svc, worker, &ran)) PIN_WARN("housekeeping jobs failed");
     }
     pin_http_stop(srv, 10000);
     pin_api_free(api);

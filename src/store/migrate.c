@@ -4,8 +4,13 @@
  * 0/1 (PostgreSQL has no implicit integer-to-boolean cast). */
 #include "store/migrate.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "core/text.h"
 
 typedef struct migration {
     int version;
@@ -288,9 +293,143 @@ static const migration migrations[] = {
      "  PRIMARY KEY (account_id, status_id)"
      ");",
      NULL, NULL},
+    /* Its work is rekey_tags() below: SQL cannot fold Unicode. */
+    {6, "hashtag keys recomputed as NFKC case folds", "", NULL, NULL},
+    {7, "background jobs shared by every server process",
+     "CREATE TABLE jobs ("
+     "  id BIGINT PRIMARY KEY,"
+     "  kind TEXT NOT NULL,"
+     "  periodic_key TEXT UNIQUE," /* the kind, for a periodic job; NULL for a one-off */
+     "  payload TEXT NOT NULL DEFAULT '',"
+     "  run_at BIGINT NOT NULL,"
+     "  locked_by TEXT,"
+     "  locked_until BIGINT NOT NULL DEFAULT 0,"
+     "  attempts INTEGER NOT NULL DEFAULT 0,"
+     "  failed_at BIGINT,"
+     "  last_error TEXT,"
+     "  created_at BIGINT NOT NULL"
+     ");"
+     "CREATE INDEX jobs_due ON jobs(run_at, id);",
+     NULL, NULL},
 };
 
 enum { NMIGRATIONS = sizeof(migrations) / sizeof(migrations[0]) };
+
+/* ---- steps in C, for what SQL cannot do ---- */
+
+/* Moves everything that points at tag `from` to tag `to`, then deletes `from`. */
+static pin_err merge_tag(pin_db *db, int64_t from, int64_t to)
+{
+    pin_err err = pin_db_exec(db, NULL,
+                              "INSERT INTO status_tags (status_id, tag_id) SELECT status_id, ? FROM"
+                              " status_tags WHERE tag_id = ? ON CONFLICT DO NOTHING",
+                              "ii", to, from);
+    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM status_tags WHERE tag_id = ?", "i", from);
+    if (!err)
+        err = pin_db_exec(db, NULL,
+                          "INSERT INTO tag_follows (account_id, tag_id, created_at) SELECT"
+                          " account_id, ?, created_at FROM tag_follows WHERE tag_id = ?"
+                          " ON CONFLICT DO NOTHING",
+                          "ii", to, from);
+    if (!err)
+        err = pin_db_exec(db, NULL,
+                          "INSERT INTO tag_uses (tag_id, day, account_id, uses) SELECT ?, day,"
+                          " account_id, uses FROM tag_uses WHERE tag_id = ? ON CONFLICT (tag_id,"
+                          " day, account_id) DO UPDATE SET uses = tag_uses.uses + excluded.uses",
+                          "ii", to, from);
+    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM tag_follows WHERE tag_id = ?", "i", from);
+    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM tag_uses WHERE tag_id = ?", "i", from);
+    if (!err) err = pin_db_exec(db, NULL, "DELETE FROM tags WHERE id = ?", "i", from);
+    return err;
+}
+
+typedef struct rekey {
+    int64_t id;
+    const char *key;    /* the new key, NULL: unchanged */
+    const char *rename; /* the new name, NULL: unchanged */
+} rekey;
+
+/* Migration 6. Hashtag keys were lower case with Latin letters composed;
+ * they are now NFKC case folds (pin_text_tag_key). Each key is recomputed
+ * from the old key, not from the name, so that a link or lookup made with
+ * the old key still reaches its tag: the key of an old key is its new key.
+ * Rows that now share a key become one (the row that already has the key,
+ * or else the oldest, keeps it; posts, follows and daily uses move to it).
+ * Where the name typed first folds to another key than the old key did
+ * (only a dotted İ does: lower case made it "i", folding makes it "i" +
+ * U+0307), the name becomes the old key, because a post's tags are shown by
+ * the key of their name. A row whose old key and name both have no key now
+ * (a name ending in U+0140) is left as it was. Changed keys first take a
+ * temporary value ('#' is never in a key) so no update can collide. */
+static pin_err rekey_tags(pin_db *db)
+{
+    pin_arena keep = {0}, tmp;
+    char tmp_buf[4096];
+    pin_arena_init(&tmp, tmp_buf, sizeof(tmp_buf));
+    rekey *rows = NULL;
+    size_t n = 0, cap = 0;
+    pin_q q;
+    pin_db_query(db, &q, "SELECT id, name, name_key FROM tags ORDER BY id", NULL);
+    while (pin_q_step(&q)) {
+        const char *name = pin_q_text(&q, 1), *old = pin_q_text(&q, 2);
+        if (!name || !old) continue;
+        pin_arena_clear(&tmp);
+        const char *key = pin_text_tag_key(&tmp, old, strlen(old));
+        const char *name_key = pin_text_tag_key(&tmp, name, strlen(name));
+        const char *rename = NULL;
+        if (!key)
+            key = name_key;
+        else if (!name_key || strcmp(name_key, key) != 0)
+            rename = old;
+        if (!key || (!strcmp(key, old) && !rename)) continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            rows = pin_xrealloc(rows, cap * sizeof(*rows));
+        }
+        rows[n++] =
+            (rekey){pin_q_i64(&q, 0), strcmp(key, old) ? pin_arena_strdup(&keep, key) : NULL,
+                    rename ? pin_arena_strdup(&keep, rename) : NULL};
+    }
+    pin_err err = pin_q_end(&q);
+    for (size_t i = 0; !err && i < n; i++) {
+        pin_arena_clear(&tmp);
+        if (rows[i].key)
+            err = pin_db_exec(db, NULL, "UPDATE tags SET name_key = ? WHERE id = ?", "si",
+                              pin_arena_printf(&tmp, "#%lld", (long long)rows[i].id), rows[i].id);
+    }
+    size_t merged = 0;
+    for (size_t i = 0; !err && i < n; i++) {
+        if (rows[i].rename)
+            err = pin_db_exec(db, NULL, "UPDATE tags SET name = ? WHERE id = ?", "si",
+                              rows[i].rename, rows[i].id);
+        if (err || !rows[i].key) continue;
+        int64_t to = 0;
+        err = pin_db_i64(db, &to, "SELECT id FROM tags WHERE name_key = ?", "s", rows[i].key);
+        if (err == PIN_ENOTFOUND) {
+            err = pin_db_exec(db, NULL, "UPDATE tags SET name_key = ? WHERE id = ?", "si",
+                              rows[i].key, rows[i].id);
+        } else if (!err) {
+            err = merge_tag(db, rows[i].id, to);
+            merged++;
+        }
+    }
+    if (!err && n)
+        PIN_INFO("hashtag keys: %zu tags changed, %zu merged into a tag with the same key", n,
+                 merged);
+    free(rows);
+    pin_arena_clear(&keep);
+    pin_arena_clear(&tmp);
+    return err;
+}
+
+/* Runs after the SQL of the migration with the same version, in its
+ * transaction. */
+static const struct {
+    int version;
+    pin_err (*run)(pin_db *db);
+} code_steps[] = {
+    {6, rekey_tags},
+};
 
 int pin_migrate_latest(void)
 {
@@ -311,10 +450,12 @@ static pin_err apply(pin_db *db, void *ctx)
     if (err) return err;
     st->ran = false;
     if (have) return PIN_OK; /* another process got here first */
-    err = pin_db_script(db, st->m->sql);
+    if (*st->m->sql) err = pin_db_script(db, st->m->sql);
     if (err) return err;
     const char *own = pin_db_kind_of(db) == PIN_DB_SQLITE ? st->m->sqlite_sql : st->m->pg_sql;
     if (own) err = pin_db_script(db, own);
+    for (size_t i = 0; !err && i < sizeof(code_steps) / sizeof(code_steps[0]); i++)
+        if (code_steps[i].version == st->m->version) err = code_steps[i].run(db);
     if (err) return err;
     err = pin_db_exec(db, NULL, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
                       "ii", (int64_t)st->m->version, pin_now_ms());

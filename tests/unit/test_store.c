@@ -12,6 +12,7 @@
 
 #include "core/id.h"
 #include "store/db.h"
+#include "store/jobs.h"
 #include "store/migrate.h"
 
 static char path[256];
@@ -157,6 +158,225 @@ static void threads_each_get_a_connection(void **state)
     assert_int_equal(v, 800);
 }
 
+/* ---- jobs ---- */
+
+enum { NJOBS = 200, NCLAIMERS = 4 };
+static int claimed[NJOBS];
+static int spurious_empty; /* "nothing due" while more jobs were left than other claimers */
+static pthread_mutex_t claimed_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void jobs_reset(pin_db *db)
+{
+    assert_int_equal(pin_db_exec(db, NULL, "DELETE FROM jobs", NULL), PIN_OK);
+}
+
+static void *claimer(void *arg)
+{
+    char worker[32];
+    snprintf(worker, sizeof(worker), "claimer-%d", (int)(intptr_t)arg);
+    pin_db *db;
+    if (pin_store_db(shared, &db)) return (void *)1;
+    pin_arena a = {0};
+    for (;;) {
+        pin_job j;
+        pin_err err = pin_job_claim(db, &a, worker, pin_now_ms(), 60000, &j);
+        if (err == PIN_ENOTFOUND) {
+            int64_t left = 0;
+            if (pin_db_i64(db, &left, "SELECT COUNT(*) FROM jobs WHERE locked_by IS NULL", NULL))
+                return (void *)1;
+            if (left == 0) break;
+            if (left < NCLAIMERS) continue; /* the others may be holding every one of them */
+            pthread_mutex_lock(&claimed_mu);
+            spurious_empty++;
+            pthread_mutex_unlock(&claimed_mu);
+            continue;
+        }
+        if (err) return (void *)1;
+        int i = atoi(j.payload);
+        pthread_mutex_lock(&claimed_mu);
+        claimed[i]++;
+        pthread_mutex_unlock(&claimed_mu);
+        if (pin_job_done(db, &j, worker, 0)) return (void *)1;
+        pin_arena_clear(&a);
+    }
+    pin_arena_clear(&a);
+    return NULL;
+}
+
+static pin_err enqueue_all(pin_db *db, void *ctx)
+{
+    (void)ctx;
+    pin_err err = PIN_OK;
+    for (int i = 0; !err && i < NJOBS; i++) {
+        char payload[16];
+        snprintf(payload, sizeof(payload), "%d", i);
+        err = pin_job_enqueue(db, "test", payload, 0);
+    }
+    return err;
+}
+
+/* Several claimers at once, each with its own connection: every job is run
+ * exactly once, and no claimer is told "nothing due" while unclaimed jobs
+ * remain (on PostgreSQL that is what SKIP LOCKED buys: a plain FOR UPDATE
+ * queues behind the first claimer and then finds its row taken). */
+static void jobs_claimed_once_by_concurrent_claimers(void **state)
+{
+    shared = *state;
+    pin_db *db;
+    assert_int_equal(pin_store_db(shared, &db), PIN_OK);
+    jobs_reset(db);
+    assert_int_equal(pin_db_tx(db, true, enqueue_all, NULL), PIN_OK);
+    memset(claimed, 0, sizeof(claimed));
+    spurious_empty = 0;
+    pthread_t th[NCLAIMERS];
+    for (int i = 0; i < NCLAIMERS; i++)
+        pthread_create(&th[i], NULL, claimer, (void *)(intptr_t)i);
+    for (int i = 0; i < NCLAIMERS; i++) {
+        void *rv;
+        pthread_join(th[i], &rv);
+        assert_null(rv);
+    }
+    for (int i = 0; i < NJOBS; i++)
+        assert_int_equal(claimed[i], 1);
+    assert_int_equal(spurious_empty, 0);
+    int64_t left;
+    assert_int_equal(pin_db_i64(db, &left, "SELECT COUNT(*) FROM jobs", NULL), PIN_OK);
+    assert_int_equal(left, 0);
+}
+
+/* PostgreSQL: while another transaction holds the oldest due job's row
+ * lock, a claim takes the next job at once instead of waiting for it. */
+static volatile int holding;
+static pin_err hold_first(pin_db *db, void *ctx)
+{
+    (void)ctx;
+    int64_t id;
+    pin_err err =
+        pin_db_i64(db, &id, "SELECT id FROM jobs ORDER BY run_at, id LIMIT 1 FOR UPDATE", NULL);
+    if (err) return err;
+    holding = 1;
+    usleep(1500 * 1000);
+    return PIN_OK;
+}
+static void *holder(void *arg)
+{
+    (void)arg;
+    pin_db *db;
+    if (pin_store_db(shared, &db)) return (void *)1;
+    return pin_db_tx(db, true, hold_first, NULL) ? (void *)1 : NULL;
+}
+
+static void jobs_claim_skips_a_held_row(void **state)
+{
+    shared = *state;
+    if (pin_store_kind(shared) != PIN_DB_POSTGRES) skip();
+    pin_db *db;
+    assert_int_equal(pin_store_db(shared, &db), PIN_OK);
+    jobs_reset(db);
+    assert_int_equal(pin_job_enqueue(db, "first", "", 1000), PIN_OK);
+    assert_int_equal(pin_job_enqueue(db, "second", "", 2000), PIN_OK);
+    holding = 0;
+    pthread_t th;
+    pthread_create(&th, NULL, holder, NULL);
+    while (!holding)
+        usleep(1000);
+    pin_arena a = {0};
+    pin_job j;
+    int64_t t0 = pin_now_ms();
+    assert_int_equal(pin_job_claim(db, &a, "W", 5000, 60000, &j), PIN_OK);
+    int64_t waited = pin_now_ms() - t0;
+    assert_string_equal(j.kind, "second");
+    assert_true(waited < 1000);
+    void *rv;
+    pthread_join(th, &rv);
+    assert_null(rv);
+    pin_arena_clear(&a);
+}
+
+/* A claimer that dies keeps its job only until its lease runs out. */
+static void jobs_lease_runs_out(void **state)
+{
+    pin_db *db;
+    assert_int_equal(pin_store_db(*state, &db), PIN_OK);
+    jobs_reset(db);
+    pin_arena a = {0};
+    int64_t t = 1000000;
+    assert_int_equal(pin_job_enqueue(db, "once", "x", t), PIN_OK);
+    pin_job j1, j2;
+    assert_int_equal(pin_job_claim(db, &a, "A", t - 1, 100, &j1), PIN_ENOTFOUND); /* not due */
+    assert_int_equal(pin_job_claim(db, &a, "A", t, 100, &j1), PIN_OK);
+    assert_string_equal(j1.kind, "once");
+    assert_string_equal(j1.payload, "x");
+    assert_int_equal(j1.attempts, 1);
+    assert_false(j1.periodic);
+    assert_int_equal(pin_job_claim(db, &a, "B", t + 50, 100, &j2), PIN_ENOTFOUND); /* held */
+    assert_int_equal(pin_job_claim(db, &a, "B", t + 100, 100, &j2), PIN_OK);       /* ran out */
+    assert_int_equal(j2.id, j1.id);
+    assert_int_equal(j2.attempts, 2);
+    assert_int_equal(pin_job_done(db, &j1, "A", 0), PIN_ENOTFOUND); /* A lost it */
+    assert_int_equal(pin_job_done(db, &j2, "B", 0), PIN_OK);
+    assert_int_equal(pin_job_claim(db, &a, "C", t + 10000, 100, &j2), PIN_ENOTFOUND);
+    pin_arena_clear(&a);
+}
+
+/* Failures back off, doubling, and the last one marks the job failed. */
+static void jobs_fail_backs_off_then_gives_up(void **state)
+{
+    pin_db *db;
+    assert_int_equal(pin_store_db(*state, &db), PIN_OK);
+    jobs_reset(db);
+    pin_arena a = {0};
+    int64_t t = 1000000, delay = 0;
+    assert_int_equal(pin_job_enqueue(db, "flaky", "", t), PIN_OK);
+    for (int n = 1; n <= PIN_JOB_MAX_TRIES; n++) {
+        pin_job j;
+        assert_int_equal(pin_job_claim(db, &a, "W", t, 60000, &j), PIN_OK);
+        assert_int_equal(j.attempts, n);
+        assert_int_equal(pin_job_fail(db, &j, "W", t, "disk on fire"), PIN_OK);
+        if (n == PIN_JOB_MAX_TRIES) break;
+        int64_t next;
+        assert_int_equal(pin_db_i64(db, &next, "SELECT run_at FROM jobs", NULL), PIN_OK);
+        assert_true(next - t > delay); /* grows */
+        delay = next - t;
+        assert_int_equal(pin_job_claim(db, &a, "W", next - 1, 60000, &j), PIN_ENOTFOUND);
+        t = next;
+    }
+    pin_job j;
+    assert_int_equal(pin_job_claim(db, &a, "W", INT64_MAX / 2, 60000, &j), PIN_ENOTFOUND);
+    pin_q q;
+    pin_db_query(db, &q, "SELECT failed_at, last_error FROM jobs", NULL);
+    assert_true(pin_q_step(&q));
+    assert_int_equal(pin_q_i64(&q, 0), t);
+    assert_string_equal(pin_q_text(&q, 1), "disk on fire");
+    assert_int_equal(pin_q_end(&q), PIN_OK);
+    pin_arena_clear(&a);
+}
+
+/* A periodic job is one row per kind that moves to its next run. */
+static void jobs_periodic(void **state)
+{
+    pin_db *db;
+    assert_int_equal(pin_store_db(*state, &db), PIN_OK);
+    jobs_reset(db);
+    pin_arena a = {0};
+    int64_t t = 1000000, n;
+    assert_int_equal(pin_job_schedule(db, "sweep", t), PIN_OK);
+    assert_int_equal(pin_job_schedule(db, "sweep", t + 5), PIN_OK);
+    assert_int_equal(pin_db_i64(db, &n, "SELECT COUNT(*) FROM jobs", NULL), PIN_OK);
+    assert_int_equal(n, 1);
+    pin_job j;
+    assert_int_equal(pin_job_claim(db, &a, "W", t, 60000, &j), PIN_OK);
+    assert_true(j.periodic);
+    assert_string_equal(j.kind, "sweep");
+    assert_int_equal(pin_job_done(db, &j, "W", t + 1000), PIN_OK);
+    assert_int_equal(pin_job_claim(db, &a, "W", t + 999, 60000, &j), PIN_ENOTFOUND);
+    assert_int_equal(pin_job_claim(db, &a, "W", t + 1000, 60000, &j), PIN_OK);
+    assert_int_equal(j.attempts, 1);
+    assert_int_equal(pin_db_i64(db, &n, "SELECT COUNT(*) FROM jobs", NULL), PIN_OK);
+    assert_int_equal(n, 1);
+    pin_arena_clear(&a);
+}
+
 static void bad_urls(void **state)
 {
     (void)state;
@@ -173,6 +393,11 @@ int main(void)
         cmocka_unit_test(binds_and_rows),
         cmocka_unit_test(tx_rollback_and_retry),
         cmocka_unit_test(threads_each_get_a_connection),
+        cmocka_unit_test(jobs_claimed_once_by_concurrent_claimers),
+        cmocka_unit_test(jobs_claim_skips_a_held_row),
+        cmocka_unit_test(jobs_lease_runs_out),
+        cmocka_unit_test(jobs_fail_backs_off_then_gives_up),
+        cmocka_unit_test(jobs_periodic),
         cmocka_unit_test(bad_urls),
     };
     return cmocka_run_group_tests_name("store", tests, setup, teardown);
