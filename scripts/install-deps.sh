@@ -7,7 +7,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 BUILD="meson ninja-build pkg-config gcc libc6-dev libmicrohttpd-dev libjansson-dev
-libsqlite3-dev libsodium-dev libinih-dev libpq-dev libvips-dev"
+libsqlite3-dev libsodium-dev libinih-dev libpq-dev libvips-dev libunistring-dev"
 TEST="clang libclang-rt-14-dev libcmocka-dev sqlite3 curl procps postgresql postgresql-client
 libvips-tools libimage-exiftool-perl imagemagick python3 chromium fonts-noto-core"
 

@@ -23,7 +23,7 @@ enum {
 
 typedef struct pin_text_tag {
     const char *name; /* as written, without '#', NUL-terminated (arena) */
-    const char *key;  /* case-folded form for comparison and URLs (arena) */
+    const char *key;  /* pin_text_tag_key(name): for comparison and URLs (arena) */
 } pin_text_tag;
 
 typedef struct pin_text_mention {
@@ -57,9 +57,21 @@ typedef struct pin_text_out {
 void pin_text_render(pin_arena *a, const char *text, size_t len, const pin_text_opts *opts,
                      pin_text_out *out);
 
-/* Case-folds a hashtag name (Unicode simple lower-casing) into the arena.
- * Returns NULL if `name` is not a valid hashtag name (empty, too long, only
- * digits, or a character outside letters/digits/marks/'_'). */
+/* The key of a hashtag name, in the arena: what tags are compared, stored
+ * (tags.name_key) and linked by, while the name stays as the author typed it.
+ * The key is the name's Unicode compatibility caseless form, NFKC of its full
+ * case folding (libunistring's u8_casefold with UNINORM_NFKC, no language
+ * tailoring), with spaces removed. So these have one key each: ΚΑΛΗΜΕΡΑ and
+ * καλημερα (final ς folds to σ), ПРИВЕТ and привет, full-width ＴＥＳＴ and
+ * test, "e" + U+0301 and "é", Straße and STRASSE ("strasse": full folding
+ * maps ß to "ss"), Arabic presentation forms and plain Arabic letters (ﻻ and
+ * لا), the ligature ﬁ and "fi". Dotted İ folds to "i" + U+0307, not "i".
+ * Returns NULL if `name` is not a valid hashtag name: empty, longer than
+ * PIN_TAG_MAX_BYTES, only digits, a character outside letters, digits,
+ * marks, '_' and inner separators (middle dots, ZWNJ, ZWJ), or a name whose
+ * key would not itself be a valid name (longer than PIN_TAG_MAX_BYTES, or
+ * ending in a separator, as a final U+0140 does). Every key is therefore a
+ * valid name whose key is itself. */
 const char *pin_text_tag_key(pin_arena *a, const char *name, size_t len);
 
 /* The number of characters (code points) in valid UTF-8 text: what length

@@ -296,6 +296,170 @@ static void test_hashtag_keys(void **state)
     assert_null(pin_text_tag_key(a, big, PIN_TAG_MAX_BYTES + 1));
 }
 
+/* Asserts that every name in the NULL-terminated list has the key `want`,
+ * and that the key of the key is itself. */
+static void keys_are(pin_arena *a, const char *want, const char *const *names)
+{
+    for (; *names; names++) {
+        const char *k = pin_text_tag_key(a, *names, strlen(*names));
+        if (!k || strcmp(k, want) != 0)
+            fail_msg("key of \"%s\" is \"%s\", want \"%s\"", *names, k ? k : "(null)", want);
+    }
+    const char *again = pin_text_tag_key(a, want, strlen(want));
+    assert_non_null(again);
+    assert_string_equal(again, want);
+}
+
+#define KEYS(want, ...) keys_are(a, want, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Keys are NFKC case folds (u8_casefold, UNINORM_NFKC), in every script. */
+static void test_hashtag_keys_unicode(void **state)
+{
+    fixture *f = *state;
+    pin_arena *a = &f->arena;
+    /* Greek, final sigma included; accents stay (ά is not α). */
+    KEYS("καλημερα", "ΚΑΛΗΜΕΡΑ", "καλημερα", "Καλημερα", "ΚαΛηΜεΡα");
+    KEYS("καλημερασ", "ΚΑΛΗΜΕΡΑΣ", "καλημερας", "καλημερασ");
+    KEYS("καλημέρα", "ΚΑΛΗΜΈΡΑ", "καλημέρα", "καλημε\xCC\x81ρα");
+    /* Cyrillic, Armenian, Georgian Mtavruli, Cherokee (folds to upper case). */
+    KEYS("привет", "ПРИВЕТ", "привет", "ПрИвЕт");
+    KEYS("ёлка", "ЁЛКА", "ёлка", "е\xCC\x88лка");
+    KEYS("բարեւ", "ԲԱՐԵՒ", "բարեւ");
+    KEYS("ᏣᎳᎩ", "ᏣᎳᎩ", "ꮳꮃꭹ");
+    /* Full-width and other compatibility forms. */
+    KEYS("test", "ＴＥＳＴ", "ｔｅｓｔ", "TEST", "test", "Ｔｅｓｔ");
+    KEYS("tag2024", "ＴＡＧ２０２４", "Tag2024");
+    KEYS("fish", "ﬁsh", "FISH");
+    KEYS("office", "oﬃce", "OFFICE");
+    KEYS("カタカナ", "ｶﾀｶﾅ", "カタカナ");
+    /* Composed and decomposed forms, marks in any canonical order. */
+    KEYS("café", "Café", "CAFÉ", "cafe\xCC\x81", "CAFE\xCC\x81");
+    KEYS("việt", "Việt", "VIỆT", "vie\xCC\xA3\xCC\x82t", "vie\xCC\x82\xCC\xA3t",
+         "vi\xE1\xBA\xB9\xCC\x82t");
+    KEYS("한국", "한국",
+         "\xE1\x84\x92\xE1\x85\xA1\xE1\x86\xAB\xE1\x84\x80\xE1\x85\xAE\xE1\x86\xA8");
+    KEYS("åsa", "Åsa", "A\xCC\x8Asa",
+         "\xE2\x84\xAB"
+         "sa"); /* U+212B ANGSTROM SIGN */
+    /* Full case folding: ß and ẞ are "ss". */
+    KEYS("strasse", "Straße", "STRASSE", "strasse", "STRAẞE", "straße");
+    /* Dotted capital I folds to i + U+0307 (no Turkish tailoring). */
+    KEYS("i\xCC\x87stanbul", "İstanbul", "i\xCC\x87stanbul");
+    KEYS("istanbul", "Istanbul", "ISTANBUL");
+    /* Arabic: presentation forms (initial, medial, final, isolated, the
+     * lam-alef ligature) are the plain letters; harakat stay. */
+    KEYS("مرحبا", "مرحبا", "ﻣﺮﺣﺒﺎ");
+    KEYS("لا", "لا", "ﻻ", "ﻼ");
+    KEYS("سلام", "سلام", "ﺳﻼﻡ");
+    KEYS("مَرْحَبًا", "مَرْحَبًا");
+    /* Persian Yeh and Arabic Yeh are different letters: not merged. */
+    assert_string_not_equal(pin_text_tag_key(a, "ایران", strlen("ایران")),
+                            pin_text_tag_key(a, "يران", strlen("يران")));
+    /* Scripts without case are unchanged. */
+    KEYS("日本語", "日本語");
+    KEYS("हिन्दी", "हिन्दी");
+    KEYS("انستجرام", "انستجرام");
+    /* A compatibility character that decomposes to a space and a mark, or
+     * to words: the spaces go, the key is still a name. */
+    KEYS("aι", "a\xCD\xBA");                                    /* U+037A */
+    KEYS("محمدصلىاللهعليهوسلم", "محمد\xEF\xB7\xBA");            /* U+FDFA */
+    KEYS("col·lecció", "coŀlecció", "col·lecció", "COĿLECCIÓ"); /* U+0140 inside */
+
+    /* Names whose key would not be a name are not tags: a final U+0140
+     * folds to "l" and a middle dot, which cannot end a tag ... */
+    assert_null(pin_text_tag_key(a, "coŀ", strlen("coŀ")));
+    /* ... and a key may not outgrow PIN_TAG_MAX_BYTES: U+1FB3 (3 bytes)
+     * folds to αι (4 bytes). */
+    char grows[PIN_TAG_MAX_BYTES + 1] = "";
+    for (int i = 0; i < 80; i++)
+        strcat(grows, "\xE1\xBE\xB3");
+    assert_int_equal(strlen(grows), 240);
+    assert_null(pin_text_tag_key(a, grows, strlen(grows)));
+    grows[3 * 60] = 0; /* 60 of them: a 240-byte key */
+    const char *k = pin_text_tag_key(a, grows, strlen(grows));
+    assert_non_null(k);
+    assert_int_equal(strlen(k), 240);
+    /* Only digits after folding is still only digits: not a tag. */
+    assert_null(pin_text_tag_key(a, "１２３", strlen("１２３")));
+}
+
+/* The renderer uses the same keys, shows the name as typed, and lists one
+ * tag per key (named as first typed). */
+static void test_hashtag_unicode_render(void **state)
+{
+    pin_text_out out =
+        render_out(state, "#ΚΑΛΗΜΕΡΑ #καλημερα #Καλημερα #ＴＥＳＴ #test #Straße #STRASSE");
+    assert_string_equal(
+        out.html,
+        "<p>" TAG("%CE%BA%CE%B1%CE%BB%CE%B7%CE%BC%CE%B5%CF%81%CE%B1", "ΚΑΛΗΜΕΡΑ") " " TAG(
+            "%CE%BA%CE%B1%CE%BB%CE%B7%CE%BC%CE%B5%CF%81%CE%B1",
+            "καλημερα") " " TAG("%CE%BA%CE%B1%CE%BB%CE%B7%CE%BC%CE%B5%CF%81%CE%B1",
+                                "Καλημερα") " " TAG("test",
+                                                    "ＴＥＳＴ") " " TAG("test",
+                                                                        "test") " " TAG("strasse",
+                                                                                        "Straße") " " TAG("strasse",
+                                                                                                          "STRASSE") "</p>");
+    assert_int_equal(out.ntags, 3);
+    assert_string_equal(out.tags[0].name, "ΚΑΛΗΜΕΡΑ");
+    assert_string_equal(out.tags[0].key, "καλημερα");
+    assert_string_equal(out.tags[1].name, "ＴＥＳＴ");
+    assert_string_equal(out.tags[1].key, "test");
+    assert_string_equal(out.tags[2].name, "Straße");
+    assert_string_equal(out.tags[2].key, "strasse");
+
+    out = render_out(state, "#ﻣﺮﺣﺒﺎ #مرحبا #ПРИВЕТ #привет");
+    assert_int_equal(out.ntags, 2);
+    assert_string_equal(out.tags[0].name, "ﻣﺮﺣﺒﺎ");
+    assert_string_equal(out.tags[0].key, "مرحبا");
+    assert_string_equal(out.tags[1].name, "ПРИВЕТ");
+    assert_string_equal(out.tags[1].key, "привет");
+
+    /* A name with no key stays text, whole. */
+    assert_string_equal(render(state, "#coŀ ok"), "<p>#coŀ ok</p>");
+    char text[2 + 3 * 80 + 1] = "#";
+    for (int i = 0; i < 80; i++)
+        strcat(text, "\xE1\xBE\xB3");
+    out = render_out(state, text);
+    assert_int_equal(out.ntags, 0);
+    assert_int_equal(count(out.html, "<a "), 0);
+}
+
+/* Every key is a name whose key is itself: for each character after a
+ * letter ("a" + c), for every code point. */
+static void test_hashtag_keys_stable(void **state)
+{
+    (void)state;
+    char buf[4096];
+    pin_arena a;
+    pin_arena_init(&a, buf, sizeof(buf));
+    size_t keyed = 0;
+    for (uint32_t cp = 0x80; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF) continue;
+        char name[8] = "a";
+        size_t n = 1;
+        if (cp < 0x800) {
+            name[n++] = (char)(0xC0 | (cp >> 6));
+        } else if (cp < 0x10000) {
+            name[n++] = (char)(0xE0 | (cp >> 12));
+            name[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        } else {
+            name[n++] = (char)(0xF0 | (cp >> 18));
+            name[n++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            name[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        }
+        name[n++] = (char)(0x80 | (cp & 0x3F));
+        pin_arena_clear(&a);
+        const char *k = pin_text_tag_key(&a, name, n);
+        if (!k) continue;
+        keyed++;
+        const char *k2 = pin_text_tag_key(&a, k, strlen(k));
+        if (!k2 || strcmp(k, k2) != 0)
+            fail_msg("U+%04X: key \"%s\" has key \"%s\"", (unsigned)cp, k, k2 ? k2 : "(null)");
+    }
+    assert_true(keyed > 130000); /* letters, digits and marks of every script */
+    pin_arena_clear(&a);
+}
+
 static void test_hashtag_dedup(void **state)
 {
     pin_text_out out = render_out(state, "#Sunset #sunset #SUNSET #beach #sunset");
@@ -720,6 +884,9 @@ int main(void)
         T(test_hashtag_boundaries),
         T(test_hashtag_length),
         T(test_hashtag_keys),
+        T(test_hashtag_keys_unicode),
+        T(test_hashtag_unicode_render),
+        T(test_hashtag_keys_stable),
         T(test_hashtag_dedup),
         T(test_hashtag_limit),
         T(test_mention_exact),
