@@ -120,19 +120,20 @@ async function walkTimeline(paginator, want, label, minPages = 3) {
 // ------------------------------------------------------------- the social suite
 
 let srv, anon, appClient;
+let s2; // the migration suite's server, started alongside
 let alice, bob, carol, dave, erin, frank; // dave is locked; frank follows a tag
 const k = Date.now().toString(36); // keeps this run's tags apart from any other
 const WALK = `walk${k}`;
 
 before(async () => {
-  srv = await startServer();
+  [srv, s2] = await Promise.all([startServer(), startServer()]);
   ({ anon, appClient } = await appFor(srv));
   [alice, bob, carol, dave, erin, frank] = await Promise.all(
     ['alice', 'bob', 'carol', 'dave', 'erin', 'frank'].map((p) => newUser(srv, appClient, p)),
   );
 });
 after(async () => {
-  await srv?.stop();
+  await Promise.all([srv?.stop(), s2?.stop()]);
 });
 
 describe('masto: follows, likes, comments, timelines, search, notifications', () => {
@@ -373,10 +374,9 @@ describe('masto: follows, likes, comments, timelines, search, notifications', ()
       ['Straße', ['STRASSE', 'strasse', 'straße'], 'strasse'],
       ['ﻣﺮﺣﺒﺎ', ['مرحبا'], 'مرحبا'],
     ];
-    const media = await Promise.all(cases.map(() => upload(carol)));
-    for (const [i, [typed, others, key]] of cases.entries()) {
-      const s = await photoPost(carol, `#${typed}`, { media: media[i] });
-      assert.deepEqual(s.tags.map((t) => t.name), [key], `#${typed}`);
+    const s = await photoPost(carol, cases.map(([typed]) => `#${typed}`).join(' '));
+    assert.deepEqual(s.tags.map((t) => t.name).sort(), cases.map(([, , key]) => key).sort());
+    for (const [typed, others, key] of cases) {
       assert.ok(s.content.includes(`#<span>${typed}</span>`), `#${typed} shown as typed: ${s.content}`);
       for (const name of [typed, ...others]) {
         assert.deepEqual(ids(await anon.v1.timelines.tag.$select(name).list()), [s.id], `/timelines/tag/${name}`);
@@ -404,44 +404,30 @@ function sql(s, statements) {
 const tagRows = async (s) => Number((await sql(s, 'SELECT COUNT(*) FROM tags;')).trim().split('\n').pop());
 
 describe('masto: hashtag keys stored by the old rule are recomputed by migration 6', () => {
-  let s2, a2, u, v;
+  let a2, u, v;
   const p = {};
 
   before(async () => {
-    s2 = await startServer();
     const { appClient: app2 } = await appFor(s2);
     a2 = createRestAPIClient({ url: s2.url, timeout: 30000 });
     [u, v] = await Promise.all([newUser(s2, app2, 'mu'), newUser(s2, app2, 'mv')]);
   });
-  after(async () => {
-    await s2?.stop();
-  });
 
   test('an old database: #Straße and #strasse apart, keys "straße", "ｔｅｓｔ", "καλημερας", "istanbul"', async () => {
-    const plan = [
-      ['straße', u, 'Weg #Straße'],
-      ['strasse', v, 'Weg #strasse'],
-      ['TEST', u, 'Wide #ＴＥＳＴ'],
-      ['test', v, 'Narrow #test'],
-      ['final', u, 'Athens #καλημερας'],
-      ['istanbul', v, 'Bosphorus #İstanbul'],
-    ];
-    const media = await Promise.all(plan.map(([, who]) => upload(who)));
-    for (const [i, [name, who, text]] of plan.entries()) p[name] = await photoPost(who, text, { media: media[i] });
+    // u types the first spelling of each tag, v the second.
+    [p.u, p.v] = await Promise.all([photoPost(u, 'Weg #Straße #ＴＥＳＴ #καλημερας'), photoPost(v, 'Weg #strasse #test #İstanbul')]);
+    assert.deepEqual(p.u.tags.map((t) => t.name).sort(), ['strasse', 'test', 'καλημερασ']);
     assert.equal((await v.client.v1.tags.$select('STRASSE').follow()).name, 'strasse');
     await s2.stop({ keepData: true });
     // What the old rule (lower case, Latin letters composed) stored: each
     // spelling its own tag with its own posts and uses, the follow on the
     // first; and migration 6 not yet applied.
-    await sql(s2, `
-      UPDATE tags SET name_key = 'straße' WHERE name_key = 'strasse';
-      INSERT INTO tags (id, name, name_key, created_at) SELECT (SELECT MAX(id) FROM tags) + 1, 'strasse', 'strasse', created_at FROM tags WHERE name_key = 'straße';
-      UPDATE status_tags SET tag_id = (SELECT id FROM tags WHERE name_key = 'strasse') WHERE status_id = ${p.strasse.id};
-      UPDATE tag_uses SET tag_id = (SELECT id FROM tags WHERE name_key = 'strasse') WHERE account_id = ${v.id} AND tag_id = (SELECT id FROM tags WHERE name_key = 'straße');
-      UPDATE tags SET name_key = 'ｔｅｓｔ' WHERE name_key = 'test';
-      INSERT INTO tags (id, name, name_key, created_at) SELECT (SELECT MAX(id) FROM tags) + 1, 'test', 'test', created_at FROM tags WHERE name_key = 'ｔｅｓｔ';
-      UPDATE status_tags SET tag_id = (SELECT id FROM tags WHERE name_key = 'test') WHERE status_id = ${p.test.id};
-      UPDATE tag_uses SET tag_id = (SELECT id FROM tags WHERE name_key = 'test') WHERE account_id = ${v.id} AND tag_id = (SELECT id FROM tags WHERE name_key = 'ｔｅｓｔ');
+    const split = (oldKey, second) => `
+      UPDATE tags SET name_key = '${oldKey}' WHERE name_key = '${second}';
+      INSERT INTO tags (id, name, name_key, created_at) SELECT (SELECT MAX(id) FROM tags) + 1, '${second}', '${second}', created_at FROM tags WHERE name_key = '${oldKey}';
+      UPDATE status_tags SET tag_id = (SELECT id FROM tags WHERE name_key = '${second}') WHERE status_id = ${p.v.id} AND tag_id = (SELECT id FROM tags WHERE name_key = '${oldKey}');
+      UPDATE tag_uses SET tag_id = (SELECT id FROM tags WHERE name_key = '${second}') WHERE account_id = ${v.id} AND tag_id = (SELECT id FROM tags WHERE name_key = '${oldKey}');`;
+    await sql(s2, `${split('straße', 'strasse')} ${split('ｔｅｓｔ', 'test')}
       UPDATE tags SET name_key = 'καλημερας' WHERE name_key = 'καλημερασ';
       UPDATE tags SET name_key = 'istanbul' WHERE name = 'İstanbul';
       DELETE FROM schema_migrations WHERE version = 6;`);
@@ -456,10 +442,10 @@ describe('masto: hashtag keys stored by the old rule are recomputed by migration
     a2 = createRestAPIClient({ url: s2.url, timeout: 30000 });
     for (const w of [u, v]) w.client = createRestAPIClient({ url: s2.url, accessToken: w.token, timeout: 30000 });
     const find = async (name) => ids(await a2.v1.timelines.tag.$select(name).list()).sort();
-    for (const name of ['Straße', 'straße', 'STRASSE', 'strasse']) assert.deepEqual(await find(name), [p['straße'].id, p.strasse.id].sort(), `#${name}`);
-    for (const name of ['ＴＥＳＴ', 'ｔｅｓｔ', 'test', 'TEST']) assert.deepEqual(await find(name), [p.TEST.id, p.test.id].sort(), `#${name}`);
-    for (const name of ['καλημερας', 'ΚΑΛΗΜΕΡΑΣ', 'καλημερασ']) assert.deepEqual(await find(name), [p.final.id], `#${name}`);
-    assert.deepEqual(await find('istanbul'), [p.istanbul.id], 'the old key of #İstanbul still finds it');
+    for (const name of ['Straße', 'straße', 'STRASSE', 'strasse']) assert.deepEqual(await find(name), [p.u.id, p.v.id].sort(), `#${name}`);
+    for (const name of ['ＴＥＳＴ', 'ｔｅｓｔ', 'test', 'TEST']) assert.deepEqual(await find(name), [p.u.id, p.v.id].sort(), `#${name}`);
+    for (const name of ['καλημερας', 'ΚΑΛΗΜΕΡΑΣ', 'καλημερασ']) assert.deepEqual(await find(name), [p.u.id], `#${name}`);
+    assert.deepEqual(await find('istanbul'), [p.v.id], 'the old key of #İstanbul still finds it');
 
     const strasse = await v.client.v1.tags.$select('straße').fetch();
     assert.equal(strasse.name, 'strasse');
@@ -472,15 +458,13 @@ describe('masto: hashtag keys stored by the old rule are recomputed by migration
     assert.deepEqual(r.hashtags.map((t) => t.name), ['strasse']);
     // A post's tag links where its tag is: #İstanbul's row now carries the
     // name "istanbul" (its old key), so the post's tag is named by it.
-    const ist = await a2.v1.statuses.$select(p.istanbul.id).fetch();
-    assert.deepEqual(ist.tags.map((t) => t.name), ['istanbul']);
-    assert.equal((await a2.v1.tags.$select(ist.tags[0].name).fetch()).name, 'istanbul');
+    const ist = await a2.v1.statuses.$select(p.v.id).fetch();
+    assert.deepEqual(ist.tags.map((t) => t.name).sort(), ['istanbul', 'strasse', 'test']);
+    for (const t of ist.tags) assert.equal((await a2.v1.tags.$select(t.name).fetch()).name, t.name, 'each tag of a post links to its tag');
     assert.equal(await tagRows(s2), 4, 'two tags merged away');
     // New posts join the recomputed tags.
     const later = await photoPost(u, 'Again #STRASSE #Test');
     assert.deepEqual(later.tags.map((t) => t.name).sort(), ['strasse', 'test']);
     assert.equal((await find('Straße')).length, 3);
-    const audit = await s2.cli(['audit']);
-    assert.equal(audit.code, 0, `audit after the migration:\n${audit.stdout}${audit.stderr}`);
   });
 });
