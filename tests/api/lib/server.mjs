@@ -78,15 +78,34 @@ function setArgs(set) {
   return out;
 }
 
+/**
+ * A fresh, empty database on the throwaway PostgreSQL cluster whose admin URL
+ * is PINHOLE_TEST_PG; returns its URL (pass it as `db` to share it).
+ */
+export async function createPgDatabase() {
+  const admin = process.env.PINHOLE_TEST_PG;
+  if (!admin) throw new Error('PINHOLE_TEST_BACKEND=postgres needs PINHOLE_TEST_PG');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  await new Promise((res, rej) =>
+    execFile('psql', ['-q', admin, '-c', `CREATE DATABASE ${name}`], (e, _o, err) =>
+      e ? rej(new Error(`createdb ${name}: ${err || e.message}`)) : res()),
+  );
+  return `${admin.replace(/\/[^/]*$/, '')}/${name}`;
+}
+
 export class PinholeServer {
   /**
    * @param {object} o
    * @param {object} [o.set] extra --set options (merged over FAST unless fast:false)
    * @param {boolean} [o.fast=true] use cheap Argon2 and a huge rate_auth_limit
    * @param {string} [o.dataDir] reuse a data dir (else a fresh mkdtemp one)
+   * @param {string} [o.db] database URL (else the data dir's SQLite file, or
+   *   a fresh PostgreSQL database under PINHOLE_TEST_BACKEND=postgres); two
+   *   servers given the same URL share one database
    */
-  constructor({ set = {}, fast = true, dataDir = null } = {}) {
+  constructor({ set = {}, fast = true, dataDir = null, db = null } = {}) {
     this.set = { ...(fast ? FAST : {}), ...set };
+    this.db = db;
     this.dataDir = dataDir;
     this.ownsDataDir = !dataDir;
     this.proc = null;
@@ -116,16 +135,7 @@ export class PinholeServer {
     // PINHOLE_TEST_BACKEND=postgres runs every suite on PostgreSQL: each
     // server gets a fresh database on the throwaway cluster whose admin URL
     // is PINHOLE_TEST_PG (scripts/run-tests.sh starts it).
-    if (!this.db && process.env.PINHOLE_TEST_BACKEND === 'postgres') {
-      const admin = process.env.PINHOLE_TEST_PG;
-      if (!admin) throw new Error('PINHOLE_TEST_BACKEND=postgres needs PINHOLE_TEST_PG');
-      const name = `t_${randomBytes(6).toString('hex')}`;
-      await new Promise((res, rej) =>
-        execFile('psql', ['-q', admin, '-c', `CREATE DATABASE ${name}`], (e, _o, err) =>
-          e ? rej(new Error(`createdb ${name}: ${err || e.message}`)) : res()),
-      );
-      this.db = `${admin.replace(/\/[^/]*$/, '')}/${name}`;
-    }
+    if (!this.db && process.env.PINHOLE_TEST_BACKEND === 'postgres') this.db = await createPgDatabase();
     let lastErr;
     for (let attempt = 0; attempt < 5; attempt++) {
       const port = await freePort();
