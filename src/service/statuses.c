@@ -416,6 +416,9 @@ static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin
     if (!found) return PIN_ENOTFOUND;
     err = fill(svc, db, a, out);
     if (!err) err = load_reblog(svc, db, a, viewer, out);
+    /* A reblog shows only with the post it shares; its sharer still sees it,
+     * to delete it. */
+    if (!err && out->reblog_of_id && !out->reblog && out->account.id != viewer) err = PIN_ENOTFOUND;
     return err;
 }
 
@@ -732,10 +735,17 @@ static pin_err share_body(pin_db *db, void *ctx)
     if (err) return err;
     int64_t vis = 0, author = 0;
     pin_q q;
-    pin_db_query(db, &q, "SELECT visibility, account_id FROM statuses WHERE id = ?", "i", orig);
-    if (pin_q_step(&q)) vis = pin_q_i64(&q, 0), author = pin_q_i64(&q, 1);
+    /* Through someone else's reblog, the shared post itself must be visible:
+     * its author may have blocked the viewer. */
+    pin_db_query(
+        db, &q,
+        "SELECT s.visibility, s.account_id FROM statuses s WHERE s.id = ? AND " PIN_VISIBLE("s"),
+        "iiiii", orig, me, me, me, me);
+    bool seen = pin_q_step(&q);
+    if (seen) vis = pin_q_i64(&q, 0), author = pin_q_i64(&q, 1);
     err = pin_q_end(&q);
     if (err) return err;
+    if (!seen && t->on) return PIN_ENOTFOUND;
     int64_t mine = 0;
     err = pin_db_i64(db, &mine, "SELECT id FROM statuses WHERE reblog_of_id = ? AND account_id = ?",
                      "ii", orig, me);

@@ -30,7 +30,32 @@ function assertRetryAfter(r) {
   assert.ok(Number(ra) >= 1 && Number(ra) <= WINDOW_S, `Retry-After ${ra}`);
 }
 
+// The last suite runs on its own server with small limits and fixed windows
+// of W seconds: every limited request of its first phase is sent in one
+// window (it waits for a fresh window when too little of the current one is
+// left, and checks that it stayed inside), then it waits as long as
+// Retry-After says and tries again.
+const W = 5;
+const BUDGET_MS = 3500;
+const LIMIT = 3;
+const ACCT = 2;
+
+/** A server with a short window and small limits, and three users on it. */
+async function startShortWindow() {
+  const s = await startServer({ set: { rate_auth_limit: LIMIT, rate_account_limit: ACCT, rate_auth_window_s: W } });
+  const a = await createApp(s, { scopes: 'read write' });
+  const users = {};
+  for (const k of ['walker', 'guarded', 'changer']) {
+    users[k] = await registerUser(s, { app: a, scope: 'read write', username: uniqueName(k), localAddress: freshIp() });
+  }
+  return { srv: s, app: a, users };
+}
+
+let shortWindow; // the last suite's server, started alongside this one
+
 before(async () => {
+  shortWindow = startShortWindow();
+  shortWindow.catch(() => {}); // its suite reports a failure
   // Fixed windows: do not start a test run right before a window boundary.
   const left = WINDOW_S * 1000 - (Date.now() % (WINDOW_S * 1000));
   if (left < 15000) await sleep(left + 100);
@@ -55,6 +80,7 @@ before(async () => {
 });
 after(async () => {
   await srv?.stop();
+  await (await shortWindow?.catch(() => null))?.srv.stop();
 });
 
 describe('per-address sign-in limit', () => {
@@ -202,5 +228,98 @@ describe('sign-in does not reveal whether an account exists', () => {
     assert.equal(w.status, 401, show(w));
     assert.equal(n.status, 401, show(n));
     assert.equal(w.text.replaceAll(u.username, login), n.text, 'pages differ beyond the echoed login');
+  });
+});
+
+describe('a short window: the limit lifts when the window passes', () => {
+  let s2, app2, u2;
+  before(async () => {
+    ({ srv: s2, app: app2, users: u2 } = await shortWindow);
+  });
+
+  const is429 = (r, what) => {
+    assert.equal(r.status, 429, `${what}: ${show(r)}`);
+    assert.match(r.headers['content-type'], /^application\/json/, what);
+    assert.deepEqual(r.json, { error: 'Too many requests' }, what);
+    const ra = r.headers['retry-after'];
+    assert.match(ra ?? '', /^\d+$/, `${what}: Retry-After ${ra}`);
+    assert.ok(Number(ra) >= 1 && Number(ra) <= W, `${what}: Retry-After ${ra} within the ${W} s window`);
+    return Date.now() + Number(ra) * 1000; // when this client may try again
+  };
+
+  test(`sign-in, sign-up and the account limit: request ${LIMIT} passes, the next is 429, another address is not limited, and after Retry-After the same user gets in`, async (t) => {
+    const w = u2.walker;
+    const g = u2.guarded;
+    const c = u2.changer;
+    const grant = (user, password, localAddress) => passwordGrant(s2, app2, user.username, password, 'read', { localAddress });
+    const signup = async (localAddress) => {
+      const name = uniqueName('w');
+      return post(s2, '/api/v1/accounts', {
+        token: await appToken(s2, app2, 'read write'),
+        localAddress,
+        form: { username: name, email: `${name}@example.com`, password: 'signup password', agreement: 'true' },
+      });
+    };
+    const change = (current) => post(s2, '/api/v1/pinhole/account/password', {
+      token: c.token, localAddress: freshIp(), form: { current_password: current, password: 'another good password' },
+    });
+    // Returns when Retry-After says to come back (the earliest of its four
+    // answers: one window, so any of them is past its end); every request
+    // inside one window.
+    // The four limits have separate buckets (and users), so they run side by side.
+    const phase = async (ip, signupIp) => {
+      const settled = await Promise.allSettled([
+        (async () => { // per address, sign-in
+          for (let i = 1; i <= LIMIT; i++) assert.equal((await grant(w, w.password, ip)).status, 200, `sign-in ${i} of ${LIMIT}`);
+          const ra = is429(await grant(w, w.password, ip), `sign-in ${LIMIT + 1}`);
+          assert.equal((await grant(w, w.password, freshIp())).status, 200, 'the same user from another address');
+          return ra;
+        })(),
+        (async () => { // per address, sign-up
+          for (let i = 1; i <= LIMIT; i++) assert.equal((await signup(signupIp)).status, 200, `sign-up ${i} of ${LIMIT}`);
+          const ra = is429(await signup(signupIp), `sign-up ${LIMIT + 1}`);
+          assert.equal((await signup(freshIp())).status, 200, 'sign-up from another address');
+          return ra;
+        })(),
+        (async () => { // per account: failed sign-ins from many addresses
+          for (let i = 1; i <= ACCT; i++) assert.equal((await grant(g, 'wrong password!', freshIp())).status, 400, `failure ${i}`);
+          return is429(await grant(g, g.password, freshIp()), 'the right password after the account limit');
+        })(),
+        (async () => { // per account: the password change
+          for (let i = 1; i <= ACCT; i++) assert.equal((await change('not my password')).status, 422, `wrong current password ${i}`);
+          return is429(await change('not my password'), 'the password change after the account limit');
+        })(),
+      ]);
+      const failed = settled.find((x) => x.status === 'rejected');
+      if (failed) throw failed.reason;
+      return Math.min(...settled.map((x) => x.value));
+    };
+    let ip, signupIp, retryAt;
+    for (let attempt = 1; ; attempt++) {
+      const left = W * 1000 - (Date.now() % (W * 1000));
+      if (left < BUDGET_MS || attempt > 1) await sleep(W * 1000 - (Date.now() % (W * 1000)) + 50);
+      const t0 = Date.now();
+      const windowEnd = t0 + W * 1000 - (t0 % (W * 1000));
+      ip = freshIp();
+      signupIp = freshIp();
+      let failure = null;
+      try {
+        retryAt = await phase(ip, signupIp);
+      } catch (e) {
+        failure = e;
+      }
+      // A machine too slow for one window: try again from a window's start.
+      if (Date.now() >= windowEnd && attempt < 3) continue;
+      assert.ok(Date.now() < windowEnd, `the limited requests took ${Date.now() - t0} ms and crossed a window boundary ${attempt} times: the test cannot judge`);
+      if (failure) throw failure;
+      t.diagnostic(`one window: attempt ${attempt}, ${Date.now() - t0} ms of ${W * 1000}; Retry-After in ${retryAt - Date.now()} ms`);
+      break;
+    }
+
+    await sleep(Math.max(0, retryAt - Date.now()) + 100);
+    assert.equal((await grant(w, w.password, ip)).status, 200, 'the same user from the same address, after the window');
+    assert.equal((await signup(signupIp)).status, 200, 'sign-up from the same address, after the window');
+    assert.equal((await grant(g, g.password, freshIp())).status, 200, 'the limited account, after the window');
+    assert.equal((await change('not my password')).status, 422, 'the password change is judged again, after the window');
   });
 });
