@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "core/html.h"
 #include "service/discovery.h"
 
 json_t *api_tag_json(api_ctx *c, const pin_tag *t)
@@ -17,8 +18,9 @@ json_t *api_tag_json(api_ctx *c, const pin_tag *t)
                       "accounts",
                       pin_arena_printf(c->a, "%lld", (long long)t->history[i].accounts)));
     return json_pack("{s:s,s:s,s:o,s:b}", "name", t->key, "url",
-                     pin_arena_printf(c->a, "%s/tags/%s", c->api->cfg->base_url, t->key), "history",
-                     history, "following", t->following);
+                     pin_arena_printf(c->a, "%s/tags/%s", c->api->cfg->base_url,
+                                      pin_url_encode(c->a, t->key, false)),
+                     "history", history, "following", t->following);
 }
 
 static int int_param(api_ctx *c, const char *key, int def, int lo, int hi)

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "api/api_int.h"
+#include "core/html.h"
 #include "core/text.h"
 #include "service/interact.h"
 #include "service/visibility.h"
@@ -177,7 +178,8 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
         const char *key = pin_text_tag_key(a, s->tags[i], strlen(s->tags[i]));
         json_array_append_new(
             tags, json_pack("{s:s,s:s}", "name", key ? key : s->tags[i], "url",
-                            pin_arena_printf(a, "%s/tags/%s", base, key ? key : s->tags[i])));
+                            pin_arena_printf(a, "%s/tags/%s", base,
+                                             pin_url_encode(a, key ? key : s->tags[i], false))));
     }
     const char *url =
         pin_arena_printf(a, "%s/@%s/%lld", base, s->account.username, (long long)s->id);

@@ -329,19 +329,25 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
         pin_store_close(store);
         return 1;
     }
-    char host[128] = "", worker[160];
-    gethostname(host, sizeof(host) - 1);
-    snprintf(worker, sizeof(worker), "%s:%d", host, (int)getpid());
+    const char *worker = svc.node_owner;
     if (pin_housekeeping_schedule(&svc)) PIN_WARN("cannot schedule the housekeeping jobs");
     PIN_INFO("pinhole %s listening on %s (port %d), database %s, base URL %s", PIN_VERSION,
              cfg->listen, pin_http_port(srv), cfg->db, cfg->base_url);
+    /* Wake for whichever comes first: housekeeping or the node lease. */
+    int every_s = PIN_SVC_KEEPALIVE_MS / 1000;
+    if (cfg->housekeeping_s < every_s) every_s = cfg->housekeeping_s;
+    int64_t next_housekeeping = 0;
     for (;;) {
-        struct timespec tick = {cfg->housekeeping_s, 0};
+        struct timespec tick = {every_s, 0};
         int sig = sigtimedwait(&set, NULL, &tick);
         if (sig == SIGTERM || sig == SIGINT) {
             PIN_INFO("signal %d: finishing requests in flight, then stopping", sig);
             break;
         }
+        if (pin_svc_keepalive(&svc)) PIN_WARN("cannot renew the lease of node %d", svc.node);
+        int64_t now = pin_now_ms();
+        if (now < next_housekeeping) continue;
+        next_housekeeping = now + cfg->housekeeping_s * 1000LL;
         int ran;
         if (pin_housekeeping_run(&svc, worker, &ran)) PIN_WARN("housekeeping jobs failed");
     }

@@ -146,8 +146,18 @@ static pin_err op_body(pin_db *db, void *ctx)
     op_tx *t = ctx;
     pin_id me = t->me, other = t->other;
     int64_t n = 0;
-    pin_err err = pin_db_i64(
-        db, &n, "SELECT COUNT(*) FROM accounts WHERE id = ? AND suspended_at IS NULL", "i", other);
+    /* Every operation on a pair of accounts holds both rows first (in id
+     * order, so two never deadlock): a follow that checked for a block and
+     * a block that removed the follows cannot then both commit. SQLite runs
+     * one writer at a time; PostgreSQL's READ COMMITTED needs the locks. */
+    pin_err err = PIN_OK;
+    if (pin_db_kind_of(db) == PIN_DB_POSTGRES)
+        err = pin_db_exec(db, NULL,
+                          "SELECT id FROM accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE", "ii",
+                          me, other);
+    if (err) return err;
+    err = pin_db_i64(db, &n, "SELECT COUNT(*) FROM accounts WHERE id = ? AND suspended_at IS NULL",
+                     "i", other);
     if (err) return err;
     if (!n) return PIN_ENOTFOUND;
     bool blocked = false;

@@ -5,14 +5,36 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
+#include "core/id.h"
+#include "core/log.h"
 #include "service/secret.h"
+#include "store/node.h"
+
+/* Ten keepalive periods: a process must stall that long to lose its node. */
+enum { NODE_LEASE_MS = 10 * PIN_SVC_KEEPALIVE_MS };
+
+static pin_err claim_node(pin_svc *svc)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (!err) err = pin_node_claim(db, svc->node_owner, pin_now_ms(), NODE_LEASE_MS, &svc->node);
+    if (err == PIN_EUNAVAILABLE)
+        PIN_ERROR("all %d node numbers are held by running processes", PIN_NODES);
+    if (!err) pin_id_set_node((unsigned)svc->node);
+    return err;
+}
 
 pin_err pin_svc_init(pin_svc *svc, pin_store *store, const pin_config *cfg)
 {
     memset(svc, 0, sizeof(*svc));
     svc->store = store;
     svc->cfg = cfg;
+    svc->node = -1;
+    char host[64] = "";
+    gethostname(host, sizeof(host) - 1);
+    snprintf(svc->node_owner, sizeof(svc->node_owner), "%s:%d", host, (int)getpid());
     pin_err err = pin_secret_init();
     if (err) return err;
     /* A hash of a random password, verified when a login names nobody, so
@@ -25,13 +47,31 @@ pin_err pin_svc_init(pin_svc *svc, pin_store *store, const pin_config *cfg)
     if (!err && mkdir(svc->upload_dir, 0750) != 0 && errno != EEXIST) err = PIN_EIO;
     if (!err) err = pin_blobs_open(blobdir, &svc->blobs);
     pin_arena_clear(&a);
+    if (!err) err = claim_node(svc);
     return err;
 }
 
 void pin_svc_clear(pin_svc *svc)
 {
+    pin_db *db;
+    if (svc->node >= 0 && svc->node_owner[0] && !pin_svc_db(svc, &db) &&
+        pin_node_release(db, svc->node, svc->node_owner))
+        PIN_WARN("could not release node %d", svc->node);
+    svc->node = -1;
     pin_blobs_close(svc->blobs);
     svc->blobs = NULL;
+}
+
+pin_err pin_svc_keepalive(pin_svc *svc)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    if (!err) err = pin_node_renew(db, svc->node, svc->node_owner, pin_now_ms(), NODE_LEASE_MS);
+    if (err == PIN_ENOTFOUND) {
+        PIN_WARN("node %d was taken over after this process stalled; claiming another", svc->node);
+        err = claim_node(svc);
+    }
+    return err;
 }
 
 pin_err pin_svc_check_space(pin_svc *svc)

@@ -24,12 +24,21 @@ typedef struct pin_svc {
     pin_blobs *blobs;      /* owned: DATA_DIR/blobs */
     char upload_dir[1100]; /* DATA_DIR/tmp: uploads in flight, same file system as blobs */
     char dummy_hash[128];  /* verified for unknown users so timing does not tell */
+    int node;              /* this process's node number for ids (store/node.h) */
+    char node_owner[96];   /* "host:pid" */
 } pin_svc;
 
 /* Prepares the service over an open, migrated store: opens the blob store
- * and the upload folder under the data folder. Undo with pin_svc_clear. */
+ * and the upload folder under the data folder, and leases a node number for
+ * the ids this process mints (PIN_EUNAVAILABLE if all are held). Undo with
+ * pin_svc_clear. */
 pin_err pin_svc_init(pin_svc *svc, pin_store *store, const pin_config *cfg) PIN_WUR;
 void pin_svc_clear(pin_svc *svc);
+/* Renews the node lease; call at least every PIN_SVC_KEEPALIVE_MS. If the
+ * node was lost (the process stalled past its lease and another took it),
+ * claims a new one. */
+enum { PIN_SVC_KEEPALIVE_MS = 60 * 1000 };
+pin_err pin_svc_keepalive(pin_svc *svc) PIN_WUR;
 
 /* PIN_ENOSPACE when the data folder's free space is at or below the
  * configured reserve (writes that add files are refused before they start). */

@@ -311,6 +311,15 @@ static const migration migrations[] = {
      ");"
      "CREATE INDEX jobs_due ON jobs(run_at, id);",
      NULL, NULL},
+    {8, "node numbers leased by the processes that mint ids",
+     "CREATE TABLE nodes ("
+     "  id INTEGER PRIMARY KEY,"
+     "  owner TEXT,"
+     "  expires_at BIGINT NOT NULL DEFAULT 0"
+     ");"
+     "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 63)"
+     " INSERT INTO nodes (id) SELECT i FROM n;",
+     NULL, NULL},
 };
 
 enum { NMIGRATIONS = sizeof(migrations) / sizeof(migrations[0]) };

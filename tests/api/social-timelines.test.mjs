@@ -274,6 +274,11 @@ describe('tag timeline', () => {
     for (const p of w.pages) {
       if (p.raw) assert.match(p.raw, /^[\x20-\x7e]*$/, `a Link header is ASCII (URIs percent-encoded): ${JSON.stringify(p.raw)}`);
     }
+    // A tag's url is a URL: percent-encoded, in posts and in the tag entity
+    const url = `/tags/${encodeURIComponent(tag)}`;
+    assert.ok(first[0].tags[0].url.endsWith(url), `post tag url: ${first[0].tags[0].url}`);
+    const entity = must(await get(srv, `/api/v1/tags/${encodeURIComponent(tag)}`), 'tag entity');
+    assert.ok(entity.url.endsWith(url), `tag entity url: ${entity.url}`);
   });
 
   test('an unknown or invalid tag answers an empty list', async () => {

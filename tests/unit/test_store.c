@@ -13,6 +13,7 @@
 #include "core/id.h"
 #include "store/db.h"
 #include "store/jobs.h"
+#include "store/node.h"
 #include "store/migrate.h"
 
 static char path[256];
@@ -377,6 +378,35 @@ static void jobs_periodic(void **state)
     pin_arena_clear(&a);
 }
 
+/* Node numbers: each holder gets its own; a full table refuses; a lease
+ * that ran out is taken over, and its old holder learns it on renewal. */
+static void nodes_leased(void **state)
+{
+    pin_db *db;
+    assert_int_equal(pin_store_db(*state, &db), PIN_OK);
+    assert_int_equal(pin_db_exec(db, NULL, "UPDATE nodes SET owner = NULL, expires_at = 0", NULL),
+                     PIN_OK);
+    int64_t t = 1000000;
+    int seen[PIN_NODES] = {0}, node;
+    for (int i = 0; i < PIN_NODES; i++) {
+        char owner[16];
+        snprintf(owner, sizeof(owner), "p%d", i);
+        assert_int_equal(pin_node_claim(db, owner, t, 1000, &node), PIN_OK);
+        assert_true(node >= 0 && node < PIN_NODES);
+        assert_int_equal(seen[node]++, 0);
+    }
+    assert_int_equal(pin_node_claim(db, "late", t, 1000, &node), PIN_EUNAVAILABLE);
+    assert_int_equal(pin_node_renew(db, 5, "p5", t + 500, 1000), PIN_OK); /* p5 until t+1500 */
+    assert_int_equal(pin_node_claim(db, "late", t + 1200, 1000, &node), PIN_OK);
+    assert_int_equal(node, 0); /* the lowest whose lease ran out: p0's */
+    assert_int_equal(pin_node_renew(db, 0, "p0", t + 1300, 1000), PIN_ENOTFOUND);
+    assert_int_equal(pin_node_renew(db, node, "late", t + 1300, 1000), PIN_OK);
+    assert_int_equal(pin_node_release(db, 5, "p5"), PIN_OK);
+    int again;
+    assert_int_equal(pin_node_claim(db, "next", t + 600, 1000, &again), PIN_OK);
+    assert_int_equal(again, 5); /* released: free before the others' leases end */
+}
+
 static void bad_urls(void **state)
 {
     (void)state;
@@ -398,6 +428,7 @@ int main(void)
         cmocka_unit_test(jobs_lease_runs_out),
         cmocka_unit_test(jobs_fail_backs_off_then_gives_up),
         cmocka_unit_test(jobs_periodic),
+        cmocka_unit_test(nodes_leased),
         cmocka_unit_test(bad_urls),
     };
     return cmocka_run_group_tests_name("store", tests, setup, teardown);
