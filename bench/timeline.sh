@@ -10,13 +10,13 @@
 # Seeded instances are kept in bench-data/ (several GB at full scale; seeding
 # takes tens of minutes the first time) and grown, never rebuilt, by later
 # runs; delete the folder to start over. Settings (environment): BACKENDS
-# ("sqlite postgres"), USERS (100000), FOLLOWS (150), POSTS (1000000,3000000),
+# ("sqlite postgres"), USERS (100000), FOLLOWS (200), POSTS (1000000,3000000),
 # SAMPLE (1000), TOPN (100), TOPF (20), DURATION (10), REPS (3), CONNS (2).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BACKENDS=${BACKENDS:-sqlite postgres}
 USERS=${USERS:-100000}
-FOLLOWS=${FOLLOWS:-150}
+FOLLOWS=${FOLLOWS:-200}
 CACHE=${BENCH_DATA:-$ROOT/bench-data}
 say() { printf '%s\n' "$*" >&2; }
 
