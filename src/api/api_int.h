@@ -163,6 +163,7 @@ void h_unfavourite(api_ctx *c);
 void h_bookmark(api_ctx *c);
 void h_unbookmark(api_ctx *c);
 void h_favourited_by(api_ctx *c);
+void h_reblogged_by(api_ctx *c);
 void h_context(api_ctx *c);
 void h_notifications(api_ctx *c);
 void h_notification_get(api_ctx *c);

@@ -153,7 +153,7 @@ void h_unbookmark(api_ctx *c)
     mark(c, false, false);
 }
 
-void h_favourited_by(api_ctx *c)
+static void actors(api_ctx *c, bool reblogs)
 {
     pin_id id;
     pin_page page;
@@ -161,12 +161,24 @@ void h_favourited_by(api_ctx *c)
     pin_id *ids, *edge;
     int n = 0;
     pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
-    if (!err) err = pin_favourited_by(c->svc, c->a, &c->viewer, id, &page, &ids, &edge, &n);
+    if (!err)
+        err = (reblogs ? pin_reblogged_by : pin_favourited_by)(c->svc, c->a, &c->viewer, id, &page,
+                                                               &ids, &edge, &n);
     if (err) {
         api_error(c, err, NULL);
         return;
     }
     api_accounts_page(c, ids, edge, n, page.limit);
+}
+
+void h_favourited_by(api_ctx *c)
+{
+    actors(c, false);
+}
+
+void h_reblogged_by(api_ctx *c)
+{
+    actors(c, true);
 }
 
 void h_context(api_ctx *c)

@@ -109,8 +109,13 @@ pin_err pin_status_flags_get(pin_svc *svc, pin_id viewer, pin_id id, pin_status_
     return pin_q_end(&q);
 }
 
-pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
-                          const pin_page *page, pin_id **accounts, pin_id **edge, int *n)
+/* Who did something to a post the viewer can see (liked it, shared it),
+ * newest first, paginated by the id of the row that records it, without
+ * accounts blocked either way. `sql` selects (account, row id) and binds
+ * the post, the page bounds and the viewer as the favourites query does. */
+static pin_err actors(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                      const pin_page *page, const char *sql, pin_id **accounts, pin_id **edge,
+                      int *n)
 {
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
@@ -127,20 +132,33 @@ pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_i
     *edge = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
     *n = 0;
     pin_q q;
-    pin_db_query(db, &q,
-                 "SELECT f.account_id, f.id FROM favourites f WHERE f.status_id = ?"
-                 " AND (CAST(? AS BIGINT) = 0 OR f.id < ?) AND (CAST(? AS BIGINT) = 0 OR f.id > ?)"
-                 " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_id ="
-                 " f.account_id) OR (b.account_id = f.account_id AND b.target_id = ?))"
-                 " ORDER BY f.id DESC LIMIT ?",
-                 "iiiiiiii", id, page->max_id, page->max_id, page->since_id, page->since_id, me, me,
-                 (int64_t)limit);
+    pin_db_query(db, &q, sql, "iiiiiiii", id, page->max_id, page->max_id, page->since_id,
+                 page->since_id, me, me, (int64_t)limit);
     while (pin_q_step(&q) && *n < limit) {
         (*accounts)[*n] = pin_q_i64(&q, 0);
         (*edge)[*n] = pin_q_i64(&q, 1);
         (*n)++;
     }
     return pin_q_end(&q);
+}
+
+#define ACTORS(table, post_col)                                                                    \
+    "SELECT f.account_id, f.id FROM " table " f WHERE f." post_col " = ?"                          \
+    " AND (CAST(? AS BIGINT) = 0 OR f.id < ?) AND (CAST(? AS BIGINT) = 0 OR f.id > ?)"             \
+    " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE (b.account_id = ? AND b.target_id ="            \
+    " f.account_id) OR (b.account_id = f.account_id AND b.target_id = ?))"                         \
+    " ORDER BY f.id DESC LIMIT ?"
+
+pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                          const pin_page *page, pin_id **accounts, pin_id **edge, int *n)
+{
+    return actors(svc, a, v, id, page, ACTORS("favourites", "status_id"), accounts, edge, n);
+}
+
+pin_err pin_reblogged_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                         const pin_page *page, pin_id **accounts, pin_id **edge, int *n)
+{
+    return actors(svc, a, v, id, page, ACTORS("statuses", "reblog_of_id"), accounts, edge, n);
 }
 
 enum { CONTEXT_MAX = 200 };

@@ -23,6 +23,9 @@ pin_err pin_status_flags_get(pin_svc *svc, pin_id viewer, pin_id id, pin_status_
 /* Accounts who liked a post the viewer can see, newest like first. */
 pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
                           const pin_page *page, pin_id **accounts, pin_id **edge, int *n) PIN_WUR;
+/* Accounts who shared (reblogged) a post the viewer can see, newest first. */
+pin_err pin_reblogged_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
+                         const pin_page *page, pin_id **accounts, pin_id **edge, int *n) PIN_WUR;
 
 /* Ancestors (oldest first) and descendants (in thread order, depth-first by
  * time) the viewer can see, bounded to 200 each. */

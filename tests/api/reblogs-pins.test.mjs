@@ -77,6 +77,39 @@ describe('reblogs and pins', () => {
     assert.equal((await me(srv, bob)).statuses_count, 0);
   });
 
+  test('reblogged_by lists the sharers newest first with Link pagination, without blocked accounts', async () => {
+    const s = await photoPost(srv, alice);
+    const sharers = [bob, carol, ...(await Promise.all([registerUser(srv), registerUser(srv)]))];
+    const ids = [];
+    for (const u of sharers) {
+      const r = await post(srv, `/api/v1/statuses/${s.id}/reblog`, { token: u.token });
+      assert.equal(r.status, 200, show(r));
+      ids.push(r.json.account.id);
+    }
+    const all = await get(srv, `/api/v1/statuses/${s.id}/reblogged_by`);
+    assert.equal(all.status, 200, show(all));
+    assert.deepEqual(all.json.map((a) => a.id), [...ids].reverse());
+    const page = await get(srv, `/api/v1/statuses/${s.id}/reblogged_by?limit=2`);
+    assert.deepEqual(page.json.map((a) => a.id), ids.slice(2).reverse());
+    const next = /<([^>]+)>; rel="next"/.exec(page.headers.link ?? '')?.[1];
+    assert.ok(next, `a next link: ${page.headers.link}`);
+    const rest = await get(srv, next.replace(/^https?:\/\/[^/]+/, ''));
+    assert.deepEqual(rest.json.map((a) => a.id), ids.slice(0, 2).reverse());
+    // a sharer the viewer blocked is left out of the viewer's list
+    const b = await post(srv, `/api/v1/accounts/${ids[3]}/block`, { token: alice.token });
+    assert.equal(b.status, 200, show(b));
+    const mine = await get(srv, `/api/v1/statuses/${s.id}/reblogged_by`, { token: alice.token });
+    assert.ok(!mine.json.some((a) => a.id === ids[3]), show(mine));
+    // a post one cannot see answers like a missing one
+    const hidden = await photoPost(srv, alice, { visibility: 'private' });
+    const h = await get(srv, `/api/v1/statuses/${hidden.id}/reblogged_by`);
+    const missing = await get(srv, '/api/v1/statuses/1234567890123456/reblogged_by');
+    assert.equal(h.status, 404);
+    assert.equal(h.text, missing.text);
+    for (const u of sharers) await post(srv, `/api/v1/statuses/${s.id}/unreblog`, { token: u.token });
+    await post(srv, `/api/v1/accounts/${ids[3]}/unblock`, { token: alice.token });
+  });
+
   test('editing a shared post notifies the sharers with "update"; deleting it removes the shares', async () => {
     const s = await photoPost(srv, alice, { status: 'before' });
     const r = await post(srv, `/api/v1/statuses/${s.id}/reblog`, { token: bob.token });
