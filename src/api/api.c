@@ -182,28 +182,44 @@ static void add_param(pin_arena *a, pin_param ***tail, const char *key, const ch
 }
 
 /* Flattens a JSON body into form-style keys ("a[b]", "list[]", "rows[0][x]"),
- * so handlers read JSON and forms alike. Depth and size are already bounded
- * by the body limit and jansson's own depth limit. */
-static void flatten(pin_arena *a, pin_param ***tail, const char *prefix, json_t *v)
+ * so handlers read JSON and forms alike. Depth is bounded by jansson's own
+ * limit; the keys are bounded here, because each nested key repeats its
+ * prefix: a key longer than FLAT_KEY_MAX is no key any handler reads and is
+ * left out with everything under it, and all keys together may take at most
+ * *budget bytes (false when they would take more). Without that, one 1 MB
+ * body of a long key over many short children made gigabytes of keys
+ * (found by tests/fuzz/fuzz_json). */
+enum { FLAT_KEY_MAX = 256 };
+
+static bool flatten(pin_arena *a, pin_param ***tail, const char *prefix, json_t *v, size_t *budget)
 {
+    size_t plen = prefix ? strlen(prefix) : 0;
     if (json_is_object(v)) {
         const char *k;
         json_t *x;
         json_object_foreach(v, k, x)
         {
+            size_t n = plen + strlen(k) + (prefix ? 2 : 0);
+            if (n > FLAT_KEY_MAX) continue;
+            if (n > *budget) return false;
+            *budget -= n;
             const char *key =
                 prefix ? pin_arena_printf(a, "%s[%s]", prefix, k) : pin_arena_strdup(a, k);
-            flatten(a, tail, key, x);
+            if (!flatten(a, tail, key, x, budget)) return false;
         }
     } else if (json_is_array(v)) {
         size_t i;
         json_t *x;
         json_array_foreach(v, i, x)
         {
-            const char *key = json_is_object(x) || json_is_array(x)
-                                  ? pin_arena_printf(a, "%s[%zu]", prefix ? prefix : "", i)
-                                  : pin_arena_printf(a, "%s[]", prefix ? prefix : "");
-            flatten(a, tail, key, x);
+            char idx[24] = ""; /* "list[]" for values, "rows[0]" for objects and arrays */
+            if (json_is_object(x) || json_is_array(x)) snprintf(idx, sizeof(idx), "%zu", i);
+            size_t n = plen + 2 + strlen(idx);
+            if (n > FLAT_KEY_MAX) continue;
+            if (n > *budget) return false;
+            *budget -= n;
+            const char *key = pin_arena_printf(a, "%s[%s]", prefix ? prefix : "", idx);
+            if (!flatten(a, tail, key, x, budget)) return false;
         }
     } else if (prefix) {
         const char *s;
@@ -218,9 +234,10 @@ static void flatten(pin_arena *a, pin_param ***tail, const char *prefix, json_t 
         else if (json_is_real(v))
             s = pin_arena_printf(a, "%.17g", json_real_value(v));
         else
-            return; /* null: as if absent */
+            return true; /* null: as if absent */
         add_param(a, tail, prefix, s);
     }
+    return true;
 }
 
 static pin_err parse_params(api_ctx *c)
@@ -236,8 +253,11 @@ static pin_err parse_params(api_ctx *c)
             json_decref(doc);
             return PIN_EINVAL;
         }
-        flatten(c->a, &tail, NULL, doc);
+        /* Keys may take 16 times the body: far more than any real request. */
+        size_t budget = 16 * r->body_len + 4096;
+        bool ok = flatten(c->a, &tail, NULL, doc, &budget);
         json_decref(doc);
+        if (!ok) return PIN_ETOOBIG;
     }
     for (pin_param *p = r->form; p; p = p->next)
         add_param(c->a, &tail, p->key, p->value);
@@ -477,7 +497,9 @@ static void run(api_ctx *c, const api_route *rt)
     pin_err err = parse_params(c);
     if (err) {
         error_for(c, rt, err,
-                  err == PIN_EMEDIATYPE ? NULL : "The request body is not a valid JSON object");
+                  err == PIN_EMEDIATYPE ? NULL
+                  : err == PIN_ETOOBIG  ? "The request body has too many nested keys"
+                                        : "The request body is not a valid JSON object");
         return;
     }
     rt->fn(c);

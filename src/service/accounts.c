@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "core/acct.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "service/oauth.h"
@@ -317,17 +318,12 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
 
 pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out)
 {
-    if (!acct) return PIN_ENOTFOUND;
-    if (*acct == '@') acct++;
-    size_t n = strcspn(acct, "@");
-    if (acct[n]) {
-        /* user@domain: only this instance's own domain is local. */
-        const char *host = strstr(svc->cfg->base_url, "://");
-        host = host ? host + 3 : svc->cfg->base_url;
-        if (strcasecmp(acct + n + 1, host) != 0) return PIN_ENOTFOUND;
-    }
-    if (n == 0 || n > PIN_USERNAME_MAX) return PIN_ENOTFOUND;
-    const char *key = lower(a, pin_arena_strndup(a, acct, n));
+    /* Any form core/acct.h reads; only this instance's own domain is local. */
+    pin_acct ac;
+    if (!acct || !pin_acct_parse(acct, strlen(acct), &ac) ||
+        !pin_acct_is_local(&ac, svc->cfg->base_url) || strlen(ac.user) > PIN_USERNAME_MAX)
+        return PIN_ENOTFOUND;
+    const char *key = pin_arena_strdup(a, ac.user);
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;

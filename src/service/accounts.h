@@ -83,8 +83,9 @@ pin_err pin_account_authenticate(pin_svc *svc, pin_arena *a, const char *login,
 /* Loads one account. `full` also loads the owner-only fields. PIN_ENOTFOUND
  * if there is none. */
 pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_account *out) PIN_WUR;
-/* Finds a local account by username (any case), or user@domain where domain
- * is this instance's. PIN_ENOTFOUND otherwise. */
+/* Finds a local account by username (any case), in any form core/acct.h
+ * reads ("@alice", "alice@domain", "acct:...", a profile URL) whose domain,
+ * if any, is this instance's. PIN_ENOTFOUND otherwise. */
 pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out) PIN_WUR;
 
 /* A profile change; NULL / -1 members are left as they are. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/acct.h"
 #include "core/text.h"
 #include "service/visibility.h"
 
@@ -269,6 +270,7 @@ typedef struct search_tx {
     const char *q, *type;
     int limit, offset;
     pin_search_result *out;
+    const char *base_url; /* which acct domain is this instance's */
 } search_tx;
 
 static bool want(const char *type, const char *t)
@@ -288,8 +290,14 @@ static pin_err search_body(pin_db *db, void *ctx)
         raw++;
     pin_err err = PIN_OK;
     pin_q q;
-    if (want(t->type, "accounts") && *raw) {
-        const char *key = lower_ascii(a, raw);
+    /* "user@domain", "acct:..." and profile URLs name one account: its
+     * username when the domain is this instance's, else none here (yet). */
+    const char *user = raw;
+    pin_acct ac;
+    if (pin_acct_parse(t->q, strlen(t->q), &ac) && ac.domain[0])
+        user = pin_acct_is_local(&ac, t->base_url) ? pin_arena_strdup(a, ac.user) : "";
+    if (want(t->type, "accounts") && *user) {
+        const char *key = lower_ascii(a, user);
         r->accounts = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)lim);
         /* Display names match by prefix too; LIKE's wildcards are escaped. */
         pin_buf like;
@@ -372,6 +380,6 @@ pin_err pin_search(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char *
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
-    search_tx t = {a, v->account_id, q, type, limit, offset, out};
+    search_tx t = {a, v->account_id, q, type, limit, offset, out, svc->cfg->base_url};
     return pin_db_tx(db, false, search_body, &t);
 }

@@ -56,10 +56,17 @@ pin_err pin_app_create(pin_svc *svc, pin_arena *a, const char *name, const char 
     pin_scopes set;
     const char *bad;
     int badlen;
-    if (!pin_scopes_parse(scopes, &set, &bad, &badlen))
+    if (!pin_scopes_parse(scopes, &set, &bad, &badlen)) {
+        /* The message goes out as JSON: echo at most 40 bytes cut at a
+         * character boundary, and only if they are text (fuzz_form). */
+        int n = badlen > 40 ? 40 : badlen;
+        while (n > 0 && n < badlen && ((unsigned char)bad[n] & 0xC0) == 0x80)
+            n--;
         pin_field_error_add(fe, "scopes", "ERR_INVALID",
-                            pin_arena_printf(a, "contains an unknown scope \"%.*s\"",
-                                             badlen > 40 ? 40 : badlen, bad));
+                            pin_utf8_valid(bad, (size_t)n)
+                                ? pin_arena_printf(a, "contains an unknown scope \"%.*s\"", n, bad)
+                                : "contains an unknown scope");
+    }
     if (fe->n) return PIN_EUNPROCESSABLE;
 
     pin_buf uris;
