@@ -81,6 +81,8 @@ static const api_route routes[] = {
     ROUTE("GET", "/api/v1/statuses/:id/context", h_context, AUTH_NONE, S(READ_STATUSES), 0),
     ROUTE("GET", "/api/v1/statuses/:id/favourited_by", h_favourited_by, AUTH_NONE, S(READ_ACCOUNTS),
           0),
+    ROUTE("GET", "/api/v1/statuses/:id/reblogged_by", h_reblogged_by, AUTH_NONE, S(READ_ACCOUNTS),
+          0),
     ROUTE("POST", "/api/v1/statuses/:id/favourite", h_favourite, AUTH_USER, S(WRITE_FAVOURITES), 0),
     ROUTE("POST", "/api/v1/statuses/:id/unfavourite", h_unfavourite, AUTH_USER, S(WRITE_FAVOURITES),
           0),
