@@ -228,6 +228,19 @@ static void exchange(const char *method, const char *target, const char *token,
     parse_answer(a);
 }
 
+/* Whether the page holds `mark` (ASCII, lower-case) in any letter case. */
+static bool has_mark(const answer *a, const char *mark)
+{
+    size_t m = strlen(mark);
+    for (size_t i = 0; a->body && i + m <= a->body_len; i++) {
+        size_t k = 0;
+        while (k < m && (a->body[i + k] | (mark[k] >= 'a' ? 0x20 : 0)) == mark[k])
+            k++;
+        if (k == m) return true;
+    }
+    return false;
+}
+
 static void check(const char *method, const char *target, const answer *a)
 {
     const char *why = NULL;
@@ -235,6 +248,11 @@ static void check(const char *method, const char *target, const answer *a)
         why = "no HTTP answer";
     else if (a->status == 500)
         why = "500 Internal Server Error";
+    else if (a->ctype && a->ctype_len >= 9 && !strncmp(a->ctype, "text/html", 9) &&
+             (has_mark(a, "<fz") || has_mark(a, "\" fz=") || has_mark(a, "' fz=")))
+        /* No page of ours holds these; the dictionaries and seeds put them
+         * in inputs: one in a page is input that was not escaped. */
+        why = "input reflected into HTML unescaped";
     else if (a->ctype && a->ctype_len >= 16 && !strncmp(a->ctype, "application/json", 16)) {
         json_error_t je;
         json_t *doc =

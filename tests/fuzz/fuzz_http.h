@@ -48,8 +48,10 @@ char *fz_target(const char *prefix, const uint8_t *q, size_t qlen);
 /* Sends one HTTP/1.1 request over a new loopback connection
  * (Connection: close), with alice's token when `auth`, and reads the
  * answer. Aborts (a finding) unless the server answers within
- * FZ_TIMEOUT_S with a status line, the status is not 500, and a JSON
- * content type comes with a body that is valid JSON. Returns the status. */
+ * FZ_TIMEOUT_S with a status line, the status is not 500, a JSON content
+ * type comes with a body that is valid JSON, and no HTML page holds the
+ * markers "<fz", "\" fz=" or "' fz=" (input the page did not escape).
+ * Returns the status. */
 enum { FZ_TIMEOUT_S = 10 };
 int fz_request(const char *method, const char *target, bool auth, const char *content_type,
                const char *body, size_t blen);
