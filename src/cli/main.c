@@ -318,8 +318,10 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
     }
     pin_api *api = pin_api_new(&svc);
     pin_http_app app = pin_api_http_app(api);
-    pin_http_opts ho = {
-        .listen = cfg->listen, .threads = cfg->threads, .trust_proxy = cfg->trust_proxy};
+    pin_http_opts ho = {.listen = cfg->listen,
+                        .threads = cfg->threads,
+                        .conn_timeout_s = cfg->conn_timeout_s,
+                        .trust_proxy = cfg->trust_proxy};
     pin_http_server *srv;
     pin_err err = pin_http_start(&ho, &app, &srv);
     if (err) {
@@ -574,9 +576,7 @@ static int cmd_seed(pin_config *cfg, int argc, char **argv)
     pin_err err = pin_seed(&svc, &o, &st);
     if (err) {
         if (err == PIN_ECONFLICT)
-            fprintf(stderr,
-                    "pinhole: seed: the instance holds data that is not a seeded instance"
-                    " with users=%d\n",
+            fprintf(stderr, "pinhole: seed: the instance was seeded with fewer than users=%d\n",
                     o.users);
         else
             fprintf(stderr, "pinhole: seed failed (%s)\n", pin_err_name(err));

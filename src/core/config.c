@@ -44,6 +44,8 @@ static const opt opts[] = {
         "database: sqlite:PATH, a path, or postgres://... (sqlite:DATA_DIR/pinhole.db)"),
     STR("server", "web_dir", web_dir, "folder of the web app's static files"),
     INT("server", "threads", threads, 0, 256, "HTTP worker threads (0: four per core)"),
+    INT("server", "conn_timeout_s", conn_timeout_s, 1, 3600,
+        "close a connection idle for this many seconds (30)"),
     STR("server", "log_level", log_level, "error, warn, info or debug (info)"),
     I64("server", "body_max", body_max, 1024, 1 << 30,
         "largest JSON or form body in bytes (1048576)"),
@@ -93,6 +95,7 @@ void pin_config_defaults(pin_config *c)
     snprintf(c->log_level, sizeof(c->log_level), "info");
     c->body_max = 1 << 20;
     c->min_free_mb = 64;
+    c->conn_timeout_s = 30;
     c->busy_timeout_ms = 5000;
     c->housekeeping_s = 60;
     c->upload_max_age_s = 86400;

@@ -54,6 +54,40 @@ typedef struct req_int {
     _Alignas(max_align_t) unsigned char scratch[6144];
 } req_int;
 
+/* Per connection: the request on_uri made that no other hook owns yet. */
+typedef struct conn_ctx {
+    req_int *pending;
+} conn_ctx;
+
+static void release(pin_http_server *srv, req_int *r);
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)conn;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = pin_xmalloc(sizeof(conn_ctx));
+        ((conn_ctx *)*socket_context)->pending = NULL;
+        return;
+    }
+    conn_ctx *cc = *socket_context;
+    if (!cc) return;
+    if (cc->pending) {
+        if (!cc->pending->pub.status) cc->pending->pub.status = 400; /* for the log */
+        release(cls, cc->pending);
+    }
+    free(cc);
+    *socket_context = NULL;
+}
+
+static void owned(struct MHD_Connection *conn, req_int *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_ctx *cc = ci ? ci->socket_context : NULL;
+    if (cc && cc->pending == r) cc->pending = NULL;
+}
+
 static int64_t mono_us(void)
 {
     struct timespec ts;
@@ -84,6 +118,14 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         if (p[1] == '0' && p[2] == '0') r->pub.bad = true;
     }
     atomic_fetch_add(&srv->inflight, 1);
+    /* Until the access handler sees it, the connection owns the request:
+     * libmicrohttpd drops a request it cannot parse (more headers or query
+     * arguments than its per-connection memory holds) without calling the
+     * completion hook, and on_connection() then frees it at the close. */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_ctx *cc = ci ? ci->socket_context : NULL;
+    if (cc) cc->pending = r;
     return r;
 }
 
@@ -102,14 +144,9 @@ static void access_log(req_int *r)
         pin_log_raw(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+/* Logs the request and frees it with everything it holds. */
+static void release(pin_http_server *srv, req_int *r)
 {
-    (void)conn;
-    pin_http_server *srv = cls;
-    req_int *r = *con_cls;
-    if (!r) return;
-    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->pub.status == 0) r->pub.status = 499;
     access_log(r);
     if (r->pp) MHD_destroy_post_processor(r->pp);
     if (r->file_fd >= 0) close(r->file_fd);
@@ -118,8 +155,18 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     pin_arena_clear(&r->pub.arena);
     free(r);
-    *con_cls = NULL;
     atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    req_int *r = *con_cls;
+    if (!r) return;
+    owned(conn, r);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->pub.status == 0) r->pub.status = 499;
+    release(cls, r);
+    *con_cls = NULL;
 }
 
 static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -412,6 +459,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!r) return MHD_NO; /* the URI callback always runs first */
     pin_log_request_id = r->pub.id;
     if (r->state == ST_NEW) {
+        owned(conn, r); /* from here on_completed() frees it */
         r->state = ST_BODY;
         if (!start(r, conn, url, method, version)) {
             r->state = ST_DONE;
@@ -548,8 +596,9 @@ pin_err pin_http_start(const pin_http_opts *opts, const pin_http_app *app, pin_h
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)timeout, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024, MHD_OPTION_URI_LOG_CALLBACK,
-        on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_END);
     if (!s->d) {
         free(s);
         return PIN_EIO;

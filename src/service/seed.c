@@ -294,16 +294,15 @@ static pin_err in_batches(pin_db *db, seed_ctx *c, pin_tx_fn fn, int64_t total, 
  * instead of written, and the follow graph is kept. */
 static pin_err seeded_before(pin_db *db, seed_ctx *c, bool *again)
 {
-    int64_t n = 0;
-    pin_err err = pin_db_i64(db, &n, "SELECT COUNT(*) FROM accounts", NULL);
-    if (err || n == 0) return err;
     char name[32];
+    pin_err err = PIN_OK;
     for (int i = 0; !err && i < c->o->users; i++) {
         snprintf(name, sizeof(name), "user%d", i);
         err =
             pin_db_i64(db, &c->ids[i], "SELECT id FROM accounts WHERE username_key = ?", "s", name);
+        if (err == PIN_ENOTFOUND && i == 0) return PIN_OK; /* not seeded: seed it */
     }
-    if (err == PIN_ENOTFOUND) return PIN_ECONFLICT; /* not a seeded instance */
+    if (err == PIN_ENOTFOUND) return PIN_ECONFLICT; /* seeded with fewer users */
     *again = !err;
     return err;
 }

@@ -4,10 +4,11 @@
  * straight into the tables, then every counter is set from the rows, so an
  * audit of a seeded instance is clean. Deterministic for a given seed.
  *
- * Seeding an instance seeded before with the same number of users adds
+ * Seeding an instance seeded before (it has user0 ... user<users-1>) adds
  * posts, likes and comments (spread over the same past year) and keeps its
  * accounts and follow graph: a benchmark can time one instance at 1 and
- * then at 3 million posts. Any other non-empty instance: PIN_ECONFLICT. */
+ * then at 3 million posts. One seeded with fewer users: PIN_ECONFLICT.
+ * Other accounts already there are left alone. */
 #ifndef PIN_SERVICE_SEED_H
 #define PIN_SERVICE_SEED_H
 
