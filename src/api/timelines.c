@@ -9,12 +9,16 @@
 /* Answers a list of post ids as statuses, skipping any that vanished since. */
 static void answer_statuses(api_ctx *c, const pin_id *ids, const pin_id *edge, int n, int limit)
 {
-    json_t *arr = json_array();
-    for (int i = 0; i < n; i++) {
-        pin_status s;
-        if (pin_status_get(c->svc, c->a, &c->viewer, ids[i], &s) == PIN_OK)
-            json_array_append_new(arr, api_status_json(c, &s));
+    pin_status *s = pin_arena_alloc(c->a, sizeof(pin_status) * (size_t)(n ? n : 1));
+    int got = 0;
+    pin_err err = pin_statuses_get(c->svc, c->a, &c->viewer, ids, n, s, &got);
+    if (err) {
+        api_error(c, err, NULL);
+        return;
     }
+    json_t *arr = json_array();
+    for (int i = 0; i < got; i++)
+        json_array_append_new(arr, api_status_json(c, &s[i]));
     api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, limit);
     api_json(c, 200, arr);
 }

@@ -346,10 +346,29 @@ static void read_status(pin_q *q, pin_arena *a, pin_status *s)
     s->reblog_of_id = pin_q_i64(q, 15);
 }
 
-/* Author, media, mentions, tags. */
-static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
+/* Authors already read by one call: the posts of a page share many. */
+typedef struct author_memo {
+    int n;
+    pin_account acct[16];
+} author_memo;
+
+static pin_err author(pin_svc *svc, pin_arena *a, author_memo *m, pin_account *out)
 {
-    pin_err err = pin_account_get(svc, a, s->account.id, false, &s->account);
+    for (int i = 0; m && i < m->n; i++) {
+        if (m->acct[i].id == out->id) {
+            *out = m->acct[i];
+            return PIN_OK;
+        }
+    }
+    pin_err err = pin_account_get(svc, a, out->id, false, out);
+    if (!err && m && m->n < 16) m->acct[m->n++] = *out;
+    return err;
+}
+
+/* Author, media, mentions, tags. */
+static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s, author_memo *m)
+{
+    pin_err err = author(svc, a, m, &s->account);
     if (err) return err;
     pin_q q;
     pin_id ids[64];
@@ -388,21 +407,22 @@ static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s)
 }
 
 static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_id id,
-                      pin_status *out);
+                      pin_status *out, author_memo *m);
 
 /* The shared post of a reblog, if the viewer may see it. */
-static pin_err load_reblog(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_status *s)
+static pin_err load_reblog(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_status *s,
+                           author_memo *m)
 {
     if (!s->reblog_of_id) return PIN_OK;
     pin_status *orig = pin_arena_zalloc(a, sizeof(*orig));
-    pin_err err = get_in(svc, db, a, viewer, s->reblog_of_id, orig);
+    pin_err err = get_in(svc, db, a, viewer, s->reblog_of_id, orig, m);
     if (err == PIN_ENOTFOUND) return PIN_OK;
     if (!err) s->reblog = orig;
     return err;
 }
 
 static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_id id,
-                      pin_status *out)
+                      pin_status *out, author_memo *m)
 {
     pin_q q;
     pin_db_query(db, &q,
@@ -414,8 +434,8 @@ static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin
     pin_err err = pin_q_end(&q);
     if (err) return err;
     if (!found) return PIN_ENOTFOUND;
-    err = fill(svc, db, a, out);
-    if (!err) err = load_reblog(svc, db, a, viewer, out);
+    err = fill(svc, db, a, out, m);
+    if (!err) err = load_reblog(svc, db, a, viewer, out, m);
     /* A reblog shows only with the post it shares; its sharer still sees it,
      * to delete it. */
     if (!err && out->reblog_of_id && !out->reblog && out->account.id != viewer) err = PIN_ENOTFOUND;
@@ -425,14 +445,25 @@ static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin
 typedef struct read_tx {
     pin_svc *svc;
     pin_arena *a;
-    pin_id viewer, id;
+    pin_id viewer;
+    const pin_id *ids;
+    int count, n; /* asked, read */
     pin_status *out;
 } read_tx;
 
 static pin_err read_body(pin_db *db, void *ctx)
 {
     read_tx *t = ctx;
-    return get_in(t->svc, db, t->a, t->viewer, t->id, t->out);
+    author_memo *m = t->count > 1 ? pin_arena_alloc(t->a, sizeof(*m)) : NULL;
+    if (m) m->n = 0;
+    t->n = 0;
+    for (int i = 0; i < t->count; i++) {
+        pin_err err = get_in(t->svc, db, t->a, t->viewer, t->ids[i], &t->out[t->n], m);
+        if (err == PIN_ENOTFOUND && t->count > 1) continue;
+        if (err) return err;
+        t->n++;
+    }
+    return PIN_OK;
 }
 
 pin_err pin_status_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, pin_status *out)
@@ -441,8 +472,21 @@ pin_err pin_status_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id i
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     /* One read transaction: the post and its parts come from one snapshot. */
-    read_tx t = {svc, a, v->account_id, id, out};
+    read_tx t = {svc, a, v->account_id, &id, 1, 0, out};
     return pin_db_tx(db, false, read_body, &t);
+}
+
+pin_err pin_statuses_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_id *ids,
+                         int count, pin_status *out, int *n)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    *n = 0;
+    if (err || count <= 0) return err;
+    read_tx t = {svc, a, v->account_id, ids, count, 0, out};
+    err = pin_db_tx(db, false, read_body, &t);
+    if (!err) *n = t.n;
+    return err;
 }
 
 /* ---- deleting ---- */
@@ -458,7 +502,7 @@ typedef struct delete_tx {
 static pin_err delete_body(pin_db *db, void *ctx)
 {
     delete_tx *t = ctx;
-    pin_err err = get_in(t->svc, db, t->a, t->v->account_id, t->id, t->out);
+    pin_err err = get_in(t->svc, db, t->a, t->v->account_id, t->id, t->out, NULL);
     if (err) return err;
     if (t->out->account.id != t->v->account_id) return PIN_ENOTFOUND;
     err = unindex(db, t->id, t->v->account_id, t->out->created_at,
@@ -672,7 +716,7 @@ static pin_err history_body(pin_db *db, void *ctx)
 {
     history_tx *t = ctx;
     pin_status s;
-    pin_err err = get_in(t->svc, db, t->a, t->viewer, t->id, &s);
+    pin_err err = get_in(t->svc, db, t->a, t->viewer, t->id, &s, NULL);
     if (err) return err;
     enum { MAX_EDITS = 200 };
     t->items = pin_arena_zalloc(t->a, sizeof(pin_status_version) * MAX_EDITS);

@@ -67,6 +67,11 @@ pin_err pin_status_create(pin_svc *svc, pin_arena *a, const pin_viewer *v, const
 /* Loads a post the viewer may see, with author, media, mentions and tags. */
 pin_err pin_status_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
                        pin_status *out) PIN_WUR;
+/* Loads several posts in one snapshot, each as pin_status_get does, into
+ * out[0..*n) in the order of ids; posts gone or hidden from the viewer are
+ * left out. */
+pin_err pin_statuses_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_id *ids,
+                         int count, pin_status *out, int *n) PIN_WUR;
 /* Deletes the viewer's own post; *out receives it as it was. */
 pin_err pin_status_delete(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
                           pin_status *out) PIN_WUR;
