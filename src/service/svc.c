@@ -1,6 +1,8 @@
 #include "service/svc.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,10 +17,40 @@
 /* Ten keepalive periods: a process must stall that long to lose its node. */
 enum { NODE_LEASE_MS = 10 * PIN_SVC_KEEPALIVE_MS };
 
+/* Gives back the nodes of processes on this host that are gone (a crash
+ * loop would otherwise hold every node until the leases ran out). A pid
+ * that was reused looks alive: its node then just waits for its lease. */
+static pin_err release_dead(pin_svc *svc, pin_db *db)
+{
+    const char *host = svc->node_owner;
+    size_t hl = (size_t)(strrchr(host, ':') - host) + 1; /* "host:" */
+    int ids[PIN_NODES], pids[PIN_NODES], n = 0;
+    pin_q q;
+    pin_db_query(db, &q, "SELECT id, owner FROM nodes WHERE owner IS NOT NULL", NULL);
+    while (pin_q_step(&q) && n < PIN_NODES) {
+        const char *owner = pin_q_text(&q, 1);
+        char *end;
+        if (strncmp(owner, host, hl) != 0) continue;
+        long pid = strtol(owner + hl, &end, 10);
+        if (*end || pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            ids[n] = (int)pin_q_i64(&q, 0);
+            pids[n++] = (int)pid;
+        }
+    }
+    pin_err err = pin_q_end(&q);
+    for (int i = 0; !err && i < n; i++) {
+        char owner[96];
+        snprintf(owner, sizeof(owner), "%.*s%d", (int)hl, host, pids[i]);
+        err = pin_node_release(db, ids[i], owner);
+    }
+    return err;
+}
+
 static pin_err claim_node(pin_svc *svc)
 {
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
+    if (!err) err = release_dead(svc, db);
     if (!err) err = pin_node_claim(db, svc->node_owner, pin_now_ms(), NODE_LEASE_MS, &svc->node);
     if (err == PIN_EUNAVAILABLE)
         PIN_ERROR("all %d node numbers are held by running processes", PIN_NODES);
