@@ -249,9 +249,11 @@ static void check(const char *method, const char *target, const answer *a)
     else if (a->status == 500)
         why = "500 Internal Server Error";
     else if (a->ctype && a->ctype_len >= 9 && !strncmp(a->ctype, "text/html", 9) &&
-             (has_mark(a, "<fz") || has_mark(a, "\" fz=") || has_mark(a, "' fz=")))
-        /* No page of ours holds these; the dictionaries and seeds put them
-         * in inputs: one in a page is input that was not escaped. */
+             has_mark(a, "<fz"))
+        /* No page of ours holds it; the dictionaries and seeds put it in
+         * inputs: one in a page is input that was not escaped. (A quote
+         * marker cannot be told apart: `value="` followed by an input
+         * " fz=..." reads the same as a quote that broke out.) */
         why = "input reflected into HTML unescaped";
     else if (a->ctype && a->ctype_len >= 16 && !strncmp(a->ctype, "application/json", 16)) {
         json_error_t je;
@@ -501,4 +503,13 @@ void fz_start(void)
     if (an.status != 200) die("bob cannot follow alice: %s", an.raw);
     free(an.raw);
     free(t);
+}
+
+/* Every HTTP target starts the same server before its first input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+    fz_start();
+    return 0;
 }

@@ -29,6 +29,8 @@ typedef struct fz_route {
 
 /* Starts the server and makes the fixture, once per process. Aborts with
  * a message if anything fails. */
+/* Called by LLVMFuzzerInitialize, which fuzz_http.c defines for every target
+ * linked with it. */
 void fz_start(void);
 
 /* A malloc'd copy of data[0, size) with each placeholder replaced: $A
@@ -50,7 +52,7 @@ char *fz_target(const char *prefix, const uint8_t *q, size_t qlen);
  * answer. Aborts (a finding) unless the server answers within
  * FZ_TIMEOUT_S with a status line, the status is not 500, a JSON content
  * type comes with a body that is valid JSON, and no HTML page holds the
- * markers "<fz", "\" fz=" or "' fz=" (input the page did not escape).
+ * marker "<fz" (input the page did not escape).
  * Returns the status. */
 enum { FZ_TIMEOUT_S = 10 };
 int fz_request(const char *method, const char *target, bool auth, const char *content_type,

@@ -14,7 +14,6 @@
 
 #include "fuzz_http.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const fz_route routes[] = {
@@ -24,13 +23,6 @@ static const fz_route routes[] = {
     {"PUT", "/api/v1/media/$M"},  {"POST", "/auth/sign_up"},
 };
 enum { NROUTES = sizeof(routes) / sizeof(routes[0]) };
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    fz_start();
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -15,7 +15,6 @@
 
 #include "fuzz_http.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const fz_route routes[] = {
@@ -49,13 +48,6 @@ static const fz_route routes[] = {
     {"GET", "/api/v1/"},
 };
 enum { NROUTES = sizeof(routes) / sizeof(routes[0]) };
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc, (void)argv;
-    fz_start();
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -90,7 +90,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-import { appToken, BIN, createApp, passwordGrant, register, removeDir, REPO_ROOT, request, Server, sleep, stableBinary, tempDir, uploadMedia, photo, run } from './lib.mjs';
+import { appToken, BIN, createApp, passwordGrant, prng, register, removeDir, REPO_ROOT, request, Server, sleep, stableBinary, tempDir, uploadMedia, photo, run } from './lib.mjs';
 
 const SEED = Number(process.env.HOSTILE_SEED ?? 20261125) >>> 0;
 const REQUESTS = Number(process.env.HOSTILE_REQUESTS ?? 10000);
@@ -107,32 +107,6 @@ const BREAK = process.env.HOSTILE_FLOOD_BREAK ?? ''; // '', 'fdleak' or 'memleak
 
 // ------------------------------------------------------------------ PRNG
 
-/** mulberry32: small, fast, the same sequence for the same seed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)); // inclusive
-  const pick = (xs) => xs[Math.floor(next() * xs.length)];
-  const chance = (p) => next() < p;
-  const bytes = (n) => {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = Math.floor(next() * 256);
-    return b;
-  };
-  // like pick, but an entry that is a function is called: big payloads are
-  // built only when drawn
-  const val = (xs) => {
-    const v = pick(xs);
-    return typeof v === 'function' ? v() : v;
-  };
-  return { next, int, pick, val, chance, bytes };
-}
 
 // ------------------------------------------------------------ generator
 

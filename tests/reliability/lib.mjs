@@ -471,3 +471,30 @@ export async function checkStatusMedia(base, status) {
 export async function removeDir(d) {
   await rm(d, { recursive: true, force: true });
 }
+
+/** mulberry32: small, fast, the same sequence for the same seed. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)); // inclusive
+  const pick = (xs) => xs[Math.floor(next() * xs.length)];
+  const chance = (p) => next() < p;
+  const bytes = (n) => {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) b[i] = Math.floor(next() * 256);
+    return b;
+  };
+  // like pick, but an entry that is a function is called: big payloads are
+  // built only when drawn
+  const val = (xs) => {
+    const v = pick(xs);
+    return typeof v === 'function' ? v() : v;
+  };
+  return { next, int, pick, val, chance, bytes };
+}

@@ -61,7 +61,7 @@ import http from 'node:http';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { audit, BIN, createApp, appToken, FAST, REPO_ROOT, removeDir, request, Server, sleep, stableBinary, tempDir, uniqueName } from '../reliability/lib.mjs';
+import { audit, BIN, createApp, appToken, FAST, prng, REPO_ROOT, removeDir, request, Server, sleep, stableBinary, tempDir, uniqueName } from '../reliability/lib.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const CLIENTS = Number(process.env.SOAK_CLIENTS ?? 6);
@@ -79,17 +79,6 @@ const TIMEOUT_MS = 60000;
 
 // ------------------------------------------------------------------ setup
 
-function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)), pick: (xs) => xs[Math.floor(next() * xs.length)], chance: (p) => next() < p };
-}
 
 /** {photos: the camera photos (or the small ones when missing), snaps: the small committed photos}. */
 function photoPool() {
