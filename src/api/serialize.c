@@ -1,12 +1,12 @@
 /* Entities as Mastodon's API shows them. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "api/api_int.h"
 #include "core/html.h"
 #include "core/text.h"
-#include "service/interact.h"
 #include "service/visibility.h"
 
 const char *api_iso_time(pin_arena *a, int64_t ms)
@@ -36,14 +36,42 @@ static const char *resolve_local(void *ctx, pin_arena *a, const char *username, 
     return pin_arena_printf(a, "%s/@%s", c->api->cfg->base_url, acc.username);
 }
 
-const char *api_render_text(api_ctx *c, const char *text)
+static const char *render(api_ctx *c, const char *text, pin_text_resolve_fn resolve, void *ctx)
 {
     if (!*text) return ""; /* an empty note or caption renders to nothing */
-    pin_text_opts o = {
-        .base_url = c->api->cfg->base_url, .resolve = resolve_local, .resolve_ctx = c};
+    pin_text_opts o = {.base_url = c->api->cfg->base_url, .resolve = resolve, .resolve_ctx = ctx};
     pin_text_out out;
     pin_text_render(c->a, text, strlen(text), &o, &out);
     return out.html;
+}
+
+const char *api_render_text(api_ctx *c, const char *text)
+{
+    return render(c, text, resolve_local, c);
+}
+
+/* A caption links the mentions its post recorded when it was written. */
+typedef struct post_ctx {
+    api_ctx *c;
+    const pin_status *s;
+} post_ctx;
+
+static const char *resolve_mention(void *ctx, pin_arena *a, const char *username,
+                                   const char *domain)
+{
+    const post_ctx *p = ctx;
+    for (int i = 0; !domain && i < p->s->nmentions; i++) {
+        if (!strcasecmp(p->s->mentions[i].username, username))
+            return pin_arena_printf(a, "%s/@%s", p->c->api->cfg->base_url,
+                                    p->s->mentions[i].username);
+    }
+    return NULL;
+}
+
+static const char *render_caption(api_ctx *c, const pin_status *s)
+{
+    post_ctx p = {c, s};
+    return render(c, s->text, resolve_mention, &p);
 }
 
 /* A profile field value: rendered like a caption, without the paragraph. */
@@ -201,19 +229,11 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
         "url", url, "replies_count", (json_int_t)s->replies_count, "reblogs_count",
         (json_int_t)s->reblogs_count, "favourites_count", (json_int_t)s->favourites_count,
         "edited_at", s->edited_at ? json_string(api_iso_time(a, s->edited_at)) : json_null(),
-        "favourited", 0, "reblogged", 0, "muted", 0, "bookmarked", 0, "pinned", 0, "content",
-        api_render_text(c, s->text), "filtered", "reblog",
+        "favourited", s->favourited, "reblogged", s->reblogged, "muted", 0, "bookmarked",
+        s->bookmarked, "pinned", s->pinned, "content", render_caption(c, s), "filtered", "reblog",
         s->reblog ? api_status_json(c, s->reblog) : json_null(), "application",
         s->app_name ? json_pack("{s:s,s:n}", "name", s->app_name, "website") : json_null(),
         "account", api_account_json(c, &s->account), "media_attachments", media, "mentions",
         mentions, "tags", tags, "emojis", "card", "poll");
-    pin_status_flags f;
-    if (c->viewer.account_id &&
-        pin_status_flags_get(c->svc, c->viewer.account_id, s->id, &f) == PIN_OK) {
-        json_object_set_new(o, "favourited", json_boolean(f.favourited));
-        json_object_set_new(o, "bookmarked", json_boolean(f.bookmarked));
-        json_object_set_new(o, "reblogged", json_boolean(f.reblogged));
-        json_object_set_new(o, "pinned", json_boolean(f.pinned));
-    }
     return o;
 }

@@ -316,6 +316,36 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
     return found ? PIN_OK : PIN_ENOTFOUND;
 }
 
+pin_err pin_accounts_load(pin_db *db, pin_arena *a, const pin_id *ids, int n, pin_account *out)
+{
+    for (int i = 0; i < n; i++)
+        out[i].id = 0;
+    for (int off = 0; off < n; off += PIN_DB_LIST) {
+        pin_id list[PIN_DB_LIST];
+        pin_db_list(list, ids, n, off);
+        pin_q q;
+        pin_db_query(db, &q,
+                     "SELECT " ACCOUNT_COLUMNS
+                     " FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
+                     " WHERE a.id IN " PIN_DB_LIST_SQL,
+                     "L", list);
+        while (pin_q_step(&q)) {
+            pin_id id = pin_q_i64(&q, 0);
+            int first = -1;
+            for (int i = 0; i < n; i++) {
+                if (ids[i] != id || out[i].id) continue;
+                if (first < 0)
+                    read_account(&q, a, false, &out[first = i]);
+                else
+                    out[i] = out[first];
+            }
+        }
+        pin_err err = pin_q_end(&q);
+        if (err) return err;
+    }
+    return PIN_OK;
+}
+
 pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out)
 {
     /* Any form core/acct.h reads; only this instance's own domain is local. */

@@ -83,6 +83,11 @@ pin_err pin_account_authenticate(pin_svc *svc, pin_arena *a, const char *login,
 /* Loads one account. `full` also loads the owner-only fields. PIN_ENOTFOUND
  * if there is none. */
 pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_account *out) PIN_WUR;
+/* Loads the public fields of the accounts `ids` (repeats allowed) into
+ * out[i], with a few statements whatever n is; an id with no account leaves
+ * out[i].id 0. For callers already holding `db` (a read transaction). */
+pin_err pin_accounts_load(pin_db *db, pin_arena *a, const pin_id *ids, int n,
+                          pin_account *out) PIN_WUR;
 /* Finds a local account by username (any case), in any form core/acct.h
  * reads ("@alice", "alice@domain", "acct:...", a profile URL) whose domain,
  * if any, is this instance's. PIN_ENOTFOUND otherwise. */

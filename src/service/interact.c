@@ -86,29 +86,6 @@ pin_err pin_bookmark(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
     return mark(svc, a, v, id, on, false, out);
 }
 
-pin_err pin_status_flags_get(pin_svc *svc, pin_id viewer, pin_id id, pin_status_flags *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (!viewer) return PIN_OK;
-    pin_db *db;
-    pin_err err = pin_svc_db(svc, &db);
-    if (err) return err;
-    pin_q q;
-    pin_db_query(db, &q,
-                 "SELECT (SELECT COUNT(*) FROM favourites WHERE account_id = ? AND status_id = ?),"
-                 " (SELECT COUNT(*) FROM bookmarks WHERE account_id = ? AND status_id = ?),"
-                 " (SELECT COUNT(*) FROM statuses WHERE account_id = ? AND reblog_of_id = ?),"
-                 " (SELECT COUNT(*) FROM status_pins WHERE account_id = ? AND status_id = ?)",
-                 "iiiiiiii", viewer, id, viewer, id, viewer, id, viewer, id);
-    if (pin_q_step(&q)) {
-        out->favourited = pin_q_i64(&q, 0);
-        out->bookmarked = pin_q_i64(&q, 1);
-        out->reblogged = pin_q_i64(&q, 2);
-        out->pinned = pin_q_i64(&q, 3);
-    }
-    return pin_q_end(&q);
-}
-
 /* Who did something to a post the viewer can see (liked it, shared it),
  * newest first, paginated by the id of the row that records it, without
  * accounts blocked either way. `sql` selects (account, row id) and binds

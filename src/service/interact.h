@@ -14,12 +14,6 @@ pin_err pin_favourite(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id
 pin_err pin_bookmark(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, bool on,
                      pin_status *out) PIN_WUR;
 
-/* Whether the viewer liked, bookmarked, shared or pinned a post. */
-typedef struct pin_status_flags {
-    bool favourited, bookmarked, reblogged, pinned;
-} pin_status_flags;
-pin_err pin_status_flags_get(pin_svc *svc, pin_id viewer, pin_id id, pin_status_flags *out) PIN_WUR;
-
 /* Accounts who liked a post the viewer can see, newest like first. */
 pin_err pin_favourited_by(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,
                           const pin_page *page, pin_id **accounts, pin_id **edge, int *n) PIN_WUR;

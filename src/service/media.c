@@ -187,22 +187,36 @@ static void read_media(pin_q *q, pin_arena *a, pin_media *m)
     m->created_at = pin_q_i64(q, 13);
 }
 
-static pin_err load_files(pin_db *db, pin_media *m)
+/* Each attachment's JPEG derivative sizes, a list of them at a time. */
+static pin_err load_files_of(pin_db *db, pin_media *m, int n)
 {
-    pin_q q;
-    pin_db_query(db, &q,
-                 "SELECT variant, width, height, size FROM media_files WHERE media_id = ? AND"
-                 " format = 'jpeg'",
-                 "i", m->id);
-    while (pin_q_step(&q)) {
-        const char *variant = pin_q_text(&q, 0);
-        for (int d = 0; d < PIN_DERIV_COUNT; d++) {
-            if (!strcmp(variant, pin_image_deriv_name(d)))
-                m->files[d] = (pin_media_file){(int)pin_q_i64(&q, 1), (int)pin_q_i64(&q, 2),
-                                               pin_q_i64(&q, 3)};
+    pin_id ids[PIN_DB_LIST];
+    for (int off = 0; off < n; off += PIN_DB_LIST) {
+        int k = 0;
+        for (; k < PIN_DB_LIST && off + k < n; k++)
+            ids[k] = m[off + k].id;
+        pin_db_list(ids, ids, k, 0);
+        pin_q q;
+        pin_db_query(db, &q,
+                     "SELECT media_id, variant, width, height, size FROM media_files WHERE"
+                     " media_id IN " PIN_DB_LIST_SQL " AND format = 'jpeg'",
+                     "L", ids);
+        while (pin_q_step(&q)) {
+            pin_id id = pin_q_i64(&q, 0);
+            const char *variant = pin_q_text(&q, 1);
+            int d = 0;
+            while (d < PIN_DERIV_COUNT && strcmp(variant, pin_image_deriv_name(d)))
+                d++;
+            for (int j = 0; j < k && d < PIN_DERIV_COUNT; j++) {
+                if (ids[j] == id)
+                    m[off + j].files[d] = (pin_media_file){(int)pin_q_i64(&q, 2),
+                                                           (int)pin_q_i64(&q, 3), pin_q_i64(&q, 4)};
+            }
         }
+        pin_err err = pin_q_end(&q);
+        if (err) return err;
     }
-    return pin_q_end(&q);
+    return PIN_OK;
 }
 
 pin_err pin_media_load(pin_svc *svc, pin_db *db, pin_arena *a, pin_id id, pin_media *out)
@@ -215,7 +229,46 @@ pin_err pin_media_load(pin_svc *svc, pin_db *db, pin_arena *a, pin_id id, pin_me
     pin_err err = pin_q_end(&q);
     if (err) return err;
     if (!found) return PIN_ENOTFOUND;
-    return load_files(db, out);
+    return load_files_of(db, out, 1);
+}
+
+pin_err pin_media_of_statuses(pin_db *db, pin_arena *a, const pin_id *status_ids, int n,
+                              pin_media **media, int *counts)
+{
+    int cap = 16, total = 0;
+    pin_media *all = pin_arena_alloc(a, sizeof(*all) * (size_t)cap);
+    for (int off = 0; off < n; off += PIN_DB_LIST) {
+        pin_id list[PIN_DB_LIST];
+        pin_db_list(list, status_ids, n, off);
+        pin_q q;
+        pin_db_query(db, &q,
+                     "SELECT " MEDIA_COLUMNS " FROM media m WHERE m.status_id IN " PIN_DB_LIST_SQL
+                     " AND m.position >= 0 ORDER BY m.status_id, m.position",
+                     "L", list);
+        while (pin_q_step(&q)) {
+            if (total == cap) {
+                pin_media *grown = pin_arena_alloc(a, sizeof(*all) * (size_t)cap * 2);
+                memcpy(grown, all, sizeof(*all) * (size_t)cap);
+                all = grown, cap *= 2;
+            }
+            read_media(&q, a, &all[total++]);
+        }
+        pin_err err = pin_q_end(&q);
+        if (err) return err;
+    }
+    pin_err err = load_files_of(db, all, total);
+    if (err) return err;
+    /* Rows come grouped by post; a post asked for twice shares its group. */
+    for (int i = 0; i < n; i++) {
+        int j = 0;
+        while (j < total && all[j].status_id != status_ids[i])
+            j++;
+        media[i] = &all[j];
+        counts[i] = 0;
+        while (j + counts[i] < total && all[j + counts[i]].status_id == status_ids[i])
+            counts[i]++;
+    }
+    return PIN_OK;
 }
 
 pin_err pin_media_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, pin_media *out)
@@ -233,7 +286,7 @@ pin_err pin_media_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id
     err = pin_q_end(&q);
     if (err) return err;
     if (!found) return PIN_ENOTFOUND;
-    return load_files(db, out);
+    return load_files_of(db, out, 1);
 }
 
 typedef struct update_tx {

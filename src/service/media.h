@@ -50,6 +50,11 @@ pin_err pin_media_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id
                       pin_media *out) PIN_WUR;
 /* Loads attachments by id (no visibility check: for callers that checked). */
 pin_err pin_media_load(pin_svc *svc, pin_db *db, pin_arena *a, pin_id id, pin_media *out) PIN_WUR;
+/* The attachments of posts, in order: media[i] gets counts[i] entries for
+ * status_ids[i], with a few statements whatever n is (no visibility check:
+ * for callers that checked, inside their read transaction). */
+pin_err pin_media_of_statuses(pin_db *db, pin_arena *a, const pin_id *status_ids, int n,
+                              pin_media **media, int *counts) PIN_WUR;
 /* Changes description and focus of the viewer's own attachment while no
  * post uses it (after that, edit the post, which keeps the history). */
 pin_err pin_media_update(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id,

@@ -346,104 +346,144 @@ static void read_status(pin_q *q, pin_arena *a, pin_status *s)
     s->reblog_of_id = pin_q_i64(q, 15);
 }
 
-/* Authors already read by one call: the posts of a page share many. */
-typedef struct author_memo {
-    int n;
-    pin_account acct[16];
-} author_memo;
-
-static pin_err author(pin_svc *svc, pin_arena *a, author_memo *m, pin_account *out)
+/* Reads the rows of the posts `ids` the viewer may see: found[i] tells
+ * whether out[i] was read. */
+static pin_err load_rows(pin_db *db, pin_arena *a, pin_id viewer, const pin_id *ids, int n,
+                         pin_status *out, bool *found)
 {
-    for (int i = 0; m && i < m->n; i++) {
-        if (m->acct[i].id == out->id) {
-            *out = m->acct[i];
-            return PIN_OK;
+    for (int off = 0; off < n; off += PIN_DB_LIST) {
+        pin_id list[PIN_DB_LIST];
+        int k = pin_db_list(list, ids, n, off);
+        pin_q q;
+        pin_db_query(db, &q,
+                     "SELECT " STATUS_COLUMNS " FROM statuses s LEFT JOIN apps ap ON ap.id ="
+                     " s.app_id WHERE s.id IN " PIN_DB_LIST_SQL " AND " PIN_VISIBLE("s"),
+                     "Liiii", list, viewer, viewer, viewer, viewer);
+        while (pin_q_step(&q)) {
+            pin_status row;
+            read_status(&q, a, &row);
+            for (int i = off; i < off + k; i++) {
+                if (ids[i] == row.id) out[i] = row, found[i] = true;
+            }
         }
-    }
-    pin_err err = pin_account_get(svc, a, out->id, false, out);
-    if (!err && m && m->n < 16) m->acct[m->n++] = *out;
-    return err;
-}
-
-/* Author, media, mentions, tags. */
-static pin_err fill(pin_svc *svc, pin_db *db, pin_arena *a, pin_status *s, author_memo *m)
-{
-    pin_err err = author(svc, a, m, &s->account);
-    if (err) return err;
-    pin_q q;
-    pin_id ids[64];
-    int n = 0;
-    pin_db_query(db, &q,
-                 "SELECT id FROM media WHERE status_id = ? AND position >= 0 ORDER BY position",
-                 "i", s->id);
-    while (pin_q_step(&q) && n < 64)
-        ids[n++] = pin_q_i64(&q, 0);
-    err = pin_q_end(&q);
-    if (err) return err;
-    s->media = pin_arena_zalloc(a, sizeof(pin_media) * (size_t)(n ? n : 1));
-    for (int i = 0; i < n; i++) {
-        err = pin_media_load(svc, db, a, ids[i], &s->media[i]);
+        pin_err err = pin_q_end(&q);
         if (err) return err;
     }
-    s->nmedia = n;
-    s->mentions = pin_arena_zalloc(a, sizeof(pin_status_mention) * PIN_TEXT_MAX_MENTIONS);
-    pin_db_query(db, &q,
-                 "SELECT a.id, a.username FROM status_mentions m JOIN accounts a ON a.id ="
-                 " m.account_id WHERE m.status_id = ? ORDER BY a.id",
-                 "i", s->id);
-    while (pin_q_step(&q) && s->nmentions < PIN_TEXT_MAX_MENTIONS)
-        s->mentions[s->nmentions++] =
-            (pin_status_mention){pin_q_i64(&q, 0), pin_q_strdup(&q, 1, a)};
-    err = pin_q_end(&q);
-    if (err) return err;
-    s->tags = pin_arena_zalloc(a, sizeof(char *) * PIN_TEXT_MAX_TAGS);
-    pin_db_query(db, &q,
-                 "SELECT t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE"
-                 " st.status_id = ? ORDER BY t.name_key",
-                 "i", s->id);
-    while (pin_q_step(&q) && s->ntags < PIN_TEXT_MAX_TAGS)
-        s->tags[s->ntags++] = pin_q_strdup(&q, 0, a);
-    return pin_q_end(&q);
+    return PIN_OK;
 }
 
-static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_id id,
-                      pin_status *out, author_memo *m);
-
-/* The shared post of a reblog, if the viewer may see it. */
-static pin_err load_reblog(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_status *s,
-                           author_memo *m)
+/* Mentions (which = 0) or hashtags (1) of the posts `p`. */
+static pin_err load_names(pin_db *db, pin_arena *a, pin_status **p, int n, int which)
 {
-    if (!s->reblog_of_id) return PIN_OK;
-    pin_status *orig = pin_arena_zalloc(a, sizeof(*orig));
-    pin_err err = get_in(svc, db, a, viewer, s->reblog_of_id, orig, m);
-    if (err == PIN_ENOTFOUND) return PIN_OK;
-    if (!err) s->reblog = orig;
-    return err;
+    pin_id *ids = pin_arena_alloc(a, sizeof(pin_id) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        ids[i] = p[i]->id;
+        if (which == 0)
+            p[i]->mentions =
+                pin_arena_zalloc(a, sizeof(pin_status_mention) * PIN_TEXT_MAX_MENTIONS);
+        else
+            p[i]->tags = pin_arena_zalloc(a, sizeof(char *) * PIN_TEXT_MAX_TAGS);
+    }
+    for (int off = 0; off < n; off += PIN_DB_LIST) {
+        pin_id list[PIN_DB_LIST];
+        int k = pin_db_list(list, ids, n, off);
+        pin_q q;
+        if (which == 0)
+            pin_db_query(db, &q,
+                         "SELECT m.status_id, a.id, a.username FROM status_mentions m JOIN"
+                         " accounts a ON a.id = m.account_id WHERE m.status_id IN " PIN_DB_LIST_SQL
+                         " ORDER BY m.status_id, a.id",
+                         "L", list);
+        else
+            pin_db_query(db, &q,
+                         "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id ="
+                         " st.tag_id WHERE st.status_id IN " PIN_DB_LIST_SQL
+                         " ORDER BY st.status_id, t.name_key",
+                         "L", list);
+        while (pin_q_step(&q)) {
+            pin_id id = pin_q_i64(&q, 0);
+            for (int i = off; i < off + k; i++) {
+                pin_status *s = p[i];
+                if (s->id != id) continue;
+                if (which == 0 && s->nmentions < PIN_TEXT_MAX_MENTIONS)
+                    s->mentions[s->nmentions++] =
+                        (pin_status_mention){pin_q_i64(&q, 1), pin_q_strdup(&q, 2, a)};
+                else if (which == 1 && s->ntags < PIN_TEXT_MAX_TAGS)
+                    s->tags[s->ntags++] = pin_q_strdup(&q, 1, a);
+            }
+        }
+        pin_err err = pin_q_end(&q);
+        if (err) return err;
+    }
+    return PIN_OK;
 }
 
-static pin_err get_in(pin_svc *svc, pin_db *db, pin_arena *a, pin_id viewer, pin_id id,
-                      pin_status *out, author_memo *m)
+/* What the viewer did to the posts `p`: liked, bookmarked, shared, pinned. */
+static pin_err load_flags(pin_db *db, pin_id viewer, pin_status **p, int n)
 {
-    pin_q q;
-    pin_db_query(db, &q,
-                 "SELECT " STATUS_COLUMNS " FROM statuses s LEFT JOIN apps ap ON ap.id = s.app_id"
-                 " WHERE s.id = ? AND " PIN_VISIBLE("s"),
-                 "iiiii", id, viewer, viewer, viewer, viewer);
-    bool found = pin_q_step(&q);
-    if (found) read_status(&q, a, out);
-    pin_err err = pin_q_end(&q);
-    if (err) return err;
-    if (!found) return PIN_ENOTFOUND;
-    err = fill(svc, db, a, out, m);
-    if (!err) err = load_reblog(svc, db, a, viewer, out, m);
-    /* A reblog shows only with the post it shares; its sharer still sees it,
-     * to delete it. */
-    if (!err && out->reblog_of_id && !out->reblog && out->account.id != viewer) err = PIN_ENOTFOUND;
+    for (int off = 0; off < n; off += PIN_DB_LIST) {
+        pin_id list[PIN_DB_LIST];
+        int k = 0;
+        for (; k < PIN_DB_LIST && off + k < n; k++)
+            list[k] = p[off + k]->id;
+        pin_db_list(list, list, k, 0);
+        pin_q q;
+        pin_db_query(db, &q,
+                     "SELECT status_id, 0 FROM favourites WHERE account_id = ? AND status_id "
+                     "IN " PIN_DB_LIST_SQL " UNION ALL SELECT status_id, 1 FROM bookmarks WHERE"
+                     " account_id = ? AND status_id IN " PIN_DB_LIST_SQL
+                     " UNION ALL SELECT reblog_of_id, 2 FROM statuses WHERE account_id = ? AND"
+                     " reblog_of_id IN " PIN_DB_LIST_SQL " UNION ALL SELECT status_id, 3 FROM"
+                     " status_pins WHERE account_id = ? AND status_id IN " PIN_DB_LIST_SQL,
+                     "iLiLiLiL", viewer, list, viewer, list, viewer, list, viewer, list);
+        while (pin_q_step(&q)) {
+            pin_id id = pin_q_i64(&q, 0);
+            int64_t which = pin_q_i64(&q, 1);
+            for (int i = off; i < off + k; i++) {
+                pin_status *s = p[i];
+                if (s->id != id) continue;
+                if (which == 0)
+                    s->favourited = true;
+                else if (which == 1)
+                    s->bookmarked = true;
+                else if (which == 2)
+                    s->reblogged = true;
+                else
+                    s->pinned = true;
+            }
+        }
+        pin_err err = pin_q_end(&q);
+        if (err) return err;
+    }
+    return PIN_OK;
+}
+
+/* Authors, attachments, mentions, hashtags and the viewer's marks of the
+ * posts `p`: a few statements for the lot, not a few per post. */
+static pin_err fill(pin_db *db, pin_arena *a, pin_id viewer, pin_status **p, int n)
+{
+    pin_id *ids = pin_arena_alloc(a, sizeof(pin_id) * (size_t)n);
+    pin_account *authors = pin_arena_alloc(a, sizeof(pin_account) * (size_t)n);
+    pin_media **media = pin_arena_alloc(a, sizeof(pin_media *) * (size_t)n);
+    int *counts = pin_arena_alloc(a, sizeof(int) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        ids[i] = p[i]->account.id;
+    pin_err err = pin_accounts_load(db, a, ids, n, authors);
+    for (int i = 0; !err && i < n; i++) {
+        if (!authors[i].id) err = PIN_ENOTFOUND; /* a foreign key makes this impossible */
+        p[i]->account = authors[i];
+        ids[i] = p[i]->id;
+    }
+    if (!err) err = pin_media_of_statuses(db, a, ids, n, media, counts);
+    for (int i = 0; !err && i < n; i++)
+        p[i]->media = media[i], p[i]->nmedia = counts[i];
+    if (!err) err = load_names(db, a, p, n, 0);
+    if (!err) err = load_names(db, a, p, n, 1);
+    if (!err && viewer) err = load_flags(db, viewer, p, n);
     return err;
 }
 
 typedef struct read_tx {
-    pin_svc *svc;
     pin_arena *a;
     pin_id viewer;
     const pin_id *ids;
@@ -451,19 +491,51 @@ typedef struct read_tx {
     pin_status *out;
 } read_tx;
 
+/* Reads the posts asked for, each with the post it shares if it is a
+ * reblog, in as many statements as one post needs. */
 static pin_err read_body(pin_db *db, void *ctx)
 {
     read_tx *t = ctx;
-    author_memo *m = t->count > 1 ? pin_arena_alloc(t->a, sizeof(*m)) : NULL;
-    if (m) m->n = 0;
+    pin_arena *a = t->a;
+    int n = t->count;
+    pin_status *rows = pin_arena_alloc(a, sizeof(pin_status) * (size_t)n * 2);
+    pin_status *shared = rows + n;
+    bool *found = pin_arena_zalloc(a, sizeof(bool) * (size_t)n * 2);
+    pin_id *sids = pin_arena_alloc(a, sizeof(pin_id) * (size_t)n);
+    pin_status **all = pin_arena_alloc(a, sizeof(pin_status *) * (size_t)n * 2);
     t->n = 0;
-    for (int i = 0; i < t->count; i++) {
-        pin_err err = get_in(t->svc, db, t->a, t->viewer, t->ids[i], &t->out[t->n], m);
-        if (err == PIN_ENOTFOUND && t->count > 1) continue;
-        if (err) return err;
-        t->n++;
+    pin_err err = load_rows(db, a, t->viewer, t->ids, n, rows, found);
+    if (err) return err;
+    bool reblogs = false;
+    for (int i = 0; i < n; i++) {
+        sids[i] = found[i] ? rows[i].reblog_of_id : 0;
+        reblogs |= sids[i] != 0;
     }
-    return PIN_OK;
+    if (reblogs) err = load_rows(db, a, t->viewer, sids, n, shared, found + n);
+    if (err) return err;
+    int nall = 0;
+    for (int i = 0; i < 2 * n; i++) {
+        if (found[i]) all[nall++] = &rows[i];
+    }
+    err = fill(db, a, t->viewer, all, nall);
+    if (err) return err;
+    for (int i = 0; i < n; i++) {
+        pin_status *s = &rows[i];
+        if (!found[i]) continue;
+        if (found[n + i]) s->reblog = &shared[i];
+        /* A reblog shows only with the post it shares; its sharer still
+         * sees it, to delete it. */
+        if (s->reblog_of_id && !s->reblog && s->account.id != t->viewer) continue;
+        t->out[t->n++] = *s;
+    }
+    return t->count == 1 && !t->n ? PIN_ENOTFOUND : PIN_OK;
+}
+
+/* One post, inside the caller's transaction. */
+static pin_err get_in(pin_db *db, pin_arena *a, pin_id viewer, pin_id id, pin_status *out)
+{
+    read_tx t = {a, viewer, &id, 1, 0, out};
+    return read_body(db, &t);
 }
 
 pin_err pin_status_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id id, pin_status *out)
@@ -472,7 +544,7 @@ pin_err pin_status_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id i
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     /* One read transaction: the post and its parts come from one snapshot. */
-    read_tx t = {svc, a, v->account_id, &id, 1, 0, out};
+    read_tx t = {a, v->account_id, &id, 1, 0, out};
     return pin_db_tx(db, false, read_body, &t);
 }
 
@@ -483,7 +555,7 @@ pin_err pin_statuses_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, const 
     pin_err err = pin_svc_db(svc, &db);
     *n = 0;
     if (err || count <= 0) return err;
-    read_tx t = {svc, a, v->account_id, ids, count, 0, out};
+    read_tx t = {a, v->account_id, ids, count, 0, out};
     err = pin_db_tx(db, false, read_body, &t);
     if (!err) *n = t.n;
     return err;
@@ -502,7 +574,7 @@ typedef struct delete_tx {
 static pin_err delete_body(pin_db *db, void *ctx)
 {
     delete_tx *t = ctx;
-    pin_err err = get_in(t->svc, db, t->a, t->v->account_id, t->id, t->out, NULL);
+    pin_err err = get_in(db, t->a, t->v->account_id, t->id, t->out);
     if (err) return err;
     if (t->out->account.id != t->v->account_id) return PIN_ENOTFOUND;
     err = unindex(db, t->id, t->v->account_id, t->out->created_at,
@@ -716,7 +788,7 @@ static pin_err history_body(pin_db *db, void *ctx)
 {
     history_tx *t = ctx;
     pin_status s;
-    pin_err err = get_in(t->svc, db, t->a, t->viewer, t->id, &s, NULL);
+    pin_err err = get_in(db, t->a, t->viewer, t->id, &s);
     if (err) return err;
     enum { MAX_EDITS = 200 };
     t->items = pin_arena_zalloc(t->a, sizeof(pin_status_version) * MAX_EDITS);

@@ -39,6 +39,8 @@ typedef struct pin_status {
     int ntags;
     pin_id reblog_of_id;       /* a reblog: the post it shares */
     struct pin_status *reblog; /* that post, as the viewer sees it (NULL if hidden) */
+    /* What the viewer did to it (all false for anonymous viewers). */
+    bool favourited, bookmarked, reblogged, pinned;
 } pin_status;
 
 typedef struct pin_status_in {

@@ -113,6 +113,16 @@ pin_err pin_store_db(pin_store *s, pin_db **out)
     return PIN_OK;
 }
 
+int pin_db_list(int64_t out[PIN_DB_LIST], const int64_t *ids, int n, int off)
+{
+    int k = 0;
+    for (; k < PIN_DB_LIST && off + k < n; k++)
+        out[k] = ids[off + k];
+    for (int j = k; j < PIN_DB_LIST; j++)
+        out[j] = 0;
+    return k;
+}
+
 static int parse_binds(const char *types, va_list ap, pin_val *v)
 {
     int n = 0;
@@ -144,6 +154,14 @@ static int parse_binds(const char *types, va_list ap, pin_val *v)
         case 'n':
             x->type = 'n';
             break;
+        case 'L': {
+            const int64_t *ids = va_arg(ap, const int64_t *);
+            PIN_ASSERT(n - 1 + PIN_DB_LIST <= PIN_DB_MAX_BINDS);
+            for (int k = 0; k < PIN_DB_LIST; k++)
+                v[n - 1 + k] = (pin_val){.type = 'i', .i = ids[k]};
+            n += PIN_DB_LIST - 1;
+            break;
+        }
         default:
             PIN_ASSERT(!"unknown bind type");
         }
@@ -201,8 +219,8 @@ int pin_q_columns(pin_q *q)
 
 pin_err pin_db_exec_texts(pin_db *db, const char *sql, const char *const *values, int n)
 {
-    PIN_ASSERT(n <= PIN_DB_MAX_BINDS * 4);
-    pin_val v[PIN_DB_MAX_BINDS * 4];
+    PIN_ASSERT(n <= PIN_DB_MAX_BINDS);
+    pin_val v[PIN_DB_MAX_BINDS];
     for (int i = 0; i < n; i++)
         v[i] = (pin_val){values[i] ? 's' : 'n', 0, 0, values[i]};
     pin_q q;

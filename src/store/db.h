@@ -14,6 +14,8 @@
  *   'i' int64_t   'b' bool (int)   's' const char * (NULL binds SQL NULL)
  *   'n' SQL NULL (consumes no argument)   'd' double
  *   'I' int64_t where 0 binds SQL NULL (optional references)
+ *   'L' const int64_t * to PIN_DB_LIST values, written in the SQL as
+ *       PIN_DB_LIST_SQL: an `IN` list of ids (see pin_db_list)
  */
 #ifndef PIN_STORE_DB_H
 #define PIN_STORE_DB_H
@@ -25,6 +27,17 @@
 #include "core/err.h"
 
 typedef struct pin_store pin_store;
+
+/* Id lists for `col IN PIN_DB_LIST_SQL`: one statement shape for any length
+ * up to PIN_DB_LIST, so it is prepared once. */
+enum { PIN_DB_LIST = 40 };
+#define PIN_DB_LIST_SQL_10_ "?,?,?,?,?,?,?,?,?,?"
+#define PIN_DB_LIST_SQL                                                                            \
+    "(" PIN_DB_LIST_SQL_10_ "," PIN_DB_LIST_SQL_10_ "," PIN_DB_LIST_SQL_10_                        \
+    "," PIN_DB_LIST_SQL_10_ ")"
+/* Copies ids[off..] (at most PIN_DB_LIST of the n) into `out` and pads the
+ * rest with 0, which is no row's id. Returns how many it copied. */
+int pin_db_list(int64_t out[PIN_DB_LIST], const int64_t *ids, int n, int off);
 typedef struct pin_db pin_db;
 
 typedef enum pin_db_kind { PIN_DB_SQLITE, PIN_DB_POSTGRES } pin_db_kind;

@@ -6,7 +6,7 @@
 
 #include "store/db.h"
 
-enum { PIN_DB_MAX_BINDS = 32 };
+enum { PIN_DB_MAX_BINDS = 200 };
 
 typedef struct pin_val {
     char type; /* 'i', 's', 'n', 'd' ('b' is stored as 'i') */

@@ -156,8 +156,8 @@ static const char *prepare(pg_db *db, const char *sql, PGresult **err)
 
 static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_err *err)
 {
-    char bufs[PIN_DB_MAX_BINDS * 4][32];
-    const char *vals[PIN_DB_MAX_BINDS * 4];
+    char bufs[PIN_DB_MAX_BINDS][32];
+    const char *vals[PIN_DB_MAX_BINDS];
     for (int i = 0; i < n; i++) {
         switch (v[i].type) {
         case 'i':

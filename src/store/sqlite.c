@@ -129,7 +129,7 @@ static void sq_query(pin_db *base, pin_q *q, const char *sql, const pin_val *v, 
         return;
     }
     PIN_ASSERT(sqlite3_bind_parameter_count(st) == n);
-    PIN_ASSERT(n <= PIN_DB_MAX_BINDS * 4);
+    PIN_ASSERT(n <= PIN_DB_MAX_BINDS);
     for (int i = 0; i < n && rc == SQLITE_OK; i++) {
         switch (v[i].type) {
         case 'i':

@@ -90,6 +90,39 @@ static void binds_and_rows(void **state)
     assert_int_equal(v, 1);
 }
 
+/* An id list binds its values around other binds, padded with ids no row has. */
+static void id_lists(void **state)
+{
+    pin_db *db;
+    assert_int_equal(pin_store_db(*state, &db), PIN_OK);
+    assert_int_equal(pin_db_script(db, "CREATE TABLE l (id BIGINT PRIMARY KEY, k BIGINT)"), PIN_OK);
+    for (int64_t i = 1; i <= 50; i++)
+        assert_int_equal(pin_db_exec(db, NULL, "INSERT INTO l VALUES (?, ?)", "ii", i, i % 2),
+                         PIN_OK);
+    int64_t want[45], list[PIN_DB_LIST];
+    for (int i = 0; i < 45; i++)
+        want[i] = 50 - i;
+    assert_int_equal(pin_db_list(list, want, 45, 0), PIN_DB_LIST);
+    assert_int_equal(list[0], 50);
+    assert_int_equal(pin_db_list(list, want, 45, 40), 5);
+    assert_int_equal(list[4], 6);
+    assert_int_equal(list[5], 0);
+    assert_int_equal(list[PIN_DB_LIST - 1], 0);
+    /* The five left (10 down to 6), the odd ones of them: 9 and 7. */
+    pin_q q;
+    pin_db_query(
+        db, &q, "SELECT id FROM l WHERE k = ? AND id IN " PIN_DB_LIST_SQL " AND id > ? ORDER BY id",
+        "iLi", (int64_t)1, list, (int64_t)6);
+    int64_t got[4];
+    int n = 0;
+    while (pin_q_step(&q) && n < 4)
+        got[n++] = pin_q_i64(&q, 0);
+    assert_int_equal(pin_q_end(&q), PIN_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(got[0], 7);
+    assert_int_equal(got[1], 9);
+}
+
 static pin_err fail_after_insert(pin_db *db, void *ctx)
 {
     (void)ctx;
@@ -421,6 +454,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrate_twice),
         cmocka_unit_test(binds_and_rows),
+        cmocka_unit_test(id_lists),
         cmocka_unit_test(tx_rollback_and_retry),
         cmocka_unit_test(threads_each_get_a_connection),
         cmocka_unit_test(jobs_claimed_once_by_concurrent_claimers),
