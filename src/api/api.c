@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "api/api_int.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "service/oauth.h"
 
@@ -318,15 +319,10 @@ int api_param_bool(api_ctx *c, const char *key)
 
 void api_json(api_ctx *c, int status, json_t *doc)
 {
-    char *s = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+    size_t len;
+    const char *body = pin_json_dump(c->a, doc, &len);
     json_decref(doc);
-    if (!s) {
-        api_error(c, PIN_EIO, NULL);
-        return;
-    }
-    const char *body = pin_arena_strdup(c->a, s);
-    free(s);
-    pin_resp_set(c->req, status, "application/json; charset=utf-8", body, strlen(body));
+    pin_resp_set(c->req, status, "application/json; charset=utf-8", body, len);
 }
 
 void api_error(api_ctx *c, pin_err err, const char *msg)
@@ -480,6 +476,7 @@ static void api_handle(void *ctx, pin_req *req)
     pin_api *api = ctx;
     const api_route *rt = req->route;
     api_ctx c = {.api = api, .svc = api->svc, .req = req, .a = &req->arena, .caps = req->app_data};
+    pin_arena *prev = pin_json_arena(c.a); /* the answer's JSON dies with the request */
     /* GET handlers only read: the token check and every read of the request
      * share one read transaction (one snapshot, one lock round on SQLite). */
     pin_db *db;
@@ -488,9 +485,10 @@ static void api_handle(void *ctx, pin_req *req)
         read_run r = {&c, rt};
         if (!err) err = pin_db_tx(db, false, run_read, &r);
         if (err && !req->status) error_for(&c, rt, err, NULL);
-        return;
+    } else {
+        run(&c, rt);
     }
-    run(&c, rt);
+    pin_json_arena(prev);
 }
 
 static void run(api_ctx *c, const api_route *rt)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "core/json.h"
 #include "service/instance.h"
 
 #define PIN_VERSION "0.1.0"
@@ -48,7 +49,7 @@ static char *render_v1(api_ctx *c, const pin_instance_stats *st)
         cfg->registrations == PIN_REG_APPROVAL, "invites_enabled", 0, "configuration", "statuses",
         statuses_conf(cfg), "media_attachments", media_conf(cfg), "accounts", "max_featured_tags",
         0, "contact_account", "rules");
-    char *s = json_dumps(o, JSON_COMPACT);
+    char *s = strdup(pin_json_dump(c->a, o, NULL)); /* kept past the request */
     json_decref(o);
     return s;
 }
@@ -71,7 +72,7 @@ static char *render_v2(api_ctx *c, const pin_instance_stats *st)
         "approval_required", cfg->registrations == PIN_REG_APPROVAL, "message", "url",
         pin_arena_printf(c->a, "%s/auth/sign_up", base), "contact", "email", cfg->contact_email,
         "account", "rules", "api_versions", "mastodon", 2);
-    char *s = json_dumps(o, JSON_COMPACT);
+    char *s = strdup(pin_json_dump(c->a, o, NULL)); /* kept past the request */
     json_decref(o);
     return s;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api_int.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "http/static.h"
 
@@ -33,7 +34,9 @@ void api_run_deferred(void *arg)
 {
     api_ctx *c = arg;
     pin_log_request_id = c->req->id;
+    pin_arena *prev = pin_json_arena(c->a);
     c->deferred_fn(c);
+    pin_json_arena(prev);
     if (!c->req->status) api_error(c, PIN_EIO, NULL);
     pin_log_request_id = 0;
     pin_req_resume(c->req);

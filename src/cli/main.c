@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "core/config.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "http/http.h"
 #include "media/image.h"
@@ -296,6 +297,11 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
     /* Long runs grow glibc arenas: photo after photo a worker's peak rose to
      * ~150 MB with two arenas, ~100 MB with one, at no measured CPU cost. */
     mallopt(M_ARENA_MAX, 1);
+    /* A timeline answer's arena grows to a few hundred KB and is freed at
+     * once: kept in the heap, not mapped and unmapped (page faults) each
+     * request. Image buffers above 4 MB are still mapped. */
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 32 << 20);
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
@@ -609,6 +615,7 @@ static int cmd_routes(pin_config *cfg, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    pin_json_init(); /* before any JSON value exists */
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
         !strcmp(argv[1], "help")) {
         usage(argc < 2 ? stderr : stdout, NULL);

@@ -5,6 +5,8 @@
 
 #include "http/http.h"
 
+#include "core/json.h"
+
 int pin_http_status_of(pin_err err)
 {
     switch (err) {
@@ -96,10 +98,8 @@ void pin_resp_error(pin_req *req, pin_err err, const char *msg)
     /* A 500 never carries internals: whatever the caller said stays in the log. */
     if (!msg || status == 500) msg = generic(status);
     json_t *o = json_pack("{s:s}", "error", msg);
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    const char *body = o ? pin_json_dump(&req->arena, o, NULL) : "{\"error\":\"error\"}";
     json_decref(o);
-    const char *body = s ? pin_arena_strdup(&req->arena, s) : "{\"error\":\"error\"}";
-    free(s);
     if (req->resp_fd >= 0) { /* an error replaces a file answer */
         close(req->resp_fd);
         req->resp_fd = -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/acct.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "service/oauth.h"
@@ -435,10 +436,8 @@ pin_err pin_account_update(pin_svc *svc, pin_arena *a, const pin_viewer *v,
             json_array_append_new(arr, json_pack("{s:s?,s:s?}", "name", u->fields[i].name, "value",
                                                  u->fields[i].value));
         }
-        char *s = json_dumps(arr, JSON_COMPACT);
+        fields_json = pin_json_dump(a, arr, NULL);
         json_decref(arr);
-        fields_json = s ? pin_arena_strdup(a, s) : "[]";
-        free(s);
     }
     if (fe->n) return PIN_EUNPROCESSABLE;
     pin_db *db;

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "service/notify.h"
@@ -635,10 +636,8 @@ static const char *media_snapshot(pin_db *db, pin_arena *a, pin_id status)
                                         "description", pin_q_text(&q, 1), "focus_x",
                                         pin_q_double(&q, 2), "focus_y", pin_q_double(&q, 3)));
     pin_err err = pin_q_end(&q);
-    char *s = err ? NULL : json_dumps(arr, JSON_COMPACT);
+    const char *out = err ? NULL : pin_json_dump(a, arr, NULL);
     json_decref(arr);
-    const char *out = s ? pin_arena_strdup(a, s) : NULL;
-    free(s);
     return out;
 }
 

@@ -20,6 +20,7 @@
 
 #include "api/api.h"
 #include "core/config.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "http/http.h"
 #include "media/image.h"
@@ -510,6 +511,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
+    pin_json_init();
     fz_start();
     return 0;
 }
