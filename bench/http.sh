@@ -9,7 +9,9 @@
 # Settings (environment): DURATION (s per measured run, 5), WARMUP (s before
 # each run, 2), REPS (3), CONNS (64), THREADS (wrk threads, 1), PINNED (1: also
 # run with servers on core 0 and wrk on core 1), LOGRUN (1: also one run with
-# pinhole's access log on). See bench/README.md for what the figures mean.
+# pinhole's access log on), LATCONNS (4: also an unpinned run with this many
+# connections, 0: none; with CONNS connections the servers are saturated and
+# p99 is mostly time spent queued, nginx's included). See bench/README.md for what the figures mean.
 set -euo pipefail
 
 DURATION=${DURATION:-5}
@@ -19,6 +21,7 @@ CONNS=${CONNS:-64}
 THREADS=${THREADS:-1}
 PINNED=${PINNED:-1}
 LOGRUN=${LOGRUN:-1}
+LATCONNS=${LATCONNS:-4}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NCPU=$(nproc)
@@ -385,6 +388,15 @@ LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 stop_pinhole
 start_pinhole warn 0 "$TMP/pinhole.log"
 run_config unpinned
+
+# The same below saturation: p99 is then the time a request takes, not the
+# time it waits behind 63 others.
+if [ "$LATCONNS" -gt 0 ]; then
+    SAT_CONNS=$CONNS
+    CONNS=$LATCONNS
+    run_config "unpinned-c$LATCONNS"
+    CONNS=$SAT_CONNS
+fi
 
 # The access log on (log_level=info, stderr to a file), pinhole only.
 LOG_LINES=0 LOG_BYTES=0

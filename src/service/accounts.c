@@ -326,9 +326,9 @@ pin_err pin_accounts_load(pin_db *db, pin_arena *a, const pin_id *ids, int n, pi
         pin_db_list(list, ids, n, off);
         pin_q q;
         pin_db_query(db, &q,
-                     "SELECT " ACCOUNT_COLUMNS
-                     " FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
-                     " WHERE a.id IN " PIN_DB_LIST_SQL,
+                     PIN_DB_GENERIC "SELECT " ACCOUNT_COLUMNS
+                                    " FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
+                                    " WHERE a.id IN " PIN_DB_LIST_SQL,
                      "L", list);
         while (pin_q_step(&q)) {
             pin_id id = pin_q_i64(&q, 0);

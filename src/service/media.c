@@ -198,6 +198,7 @@ static pin_err load_files_of(pin_db *db, pin_media *m, int n)
         pin_db_list(ids, ids, k, 0);
         pin_q q;
         pin_db_query(db, &q,
+                     PIN_DB_GENERIC
                      "SELECT media_id, variant, width, height, size FROM media_files WHERE"
                      " media_id IN " PIN_DB_LIST_SQL " AND format = 'jpeg'",
                      "L", ids);
@@ -242,8 +243,9 @@ pin_err pin_media_of_statuses(pin_db *db, pin_arena *a, const pin_id *status_ids
         pin_db_list(list, status_ids, n, off);
         pin_q q;
         pin_db_query(db, &q,
-                     "SELECT " MEDIA_COLUMNS " FROM media m WHERE m.status_id IN " PIN_DB_LIST_SQL
-                     " AND m.position >= 0 ORDER BY m.status_id, m.position",
+                     PIN_DB_GENERIC "SELECT " MEDIA_COLUMNS
+                                    " FROM media m WHERE m.status_id IN " PIN_DB_LIST_SQL
+                                    " AND m.position >= 0 ORDER BY m.status_id, m.position",
                      "L", list);
         while (pin_q_step(&q)) {
             if (total == cap) {

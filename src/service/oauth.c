@@ -187,6 +187,7 @@ pin_err pin_token_authenticate(pin_svc *svc, pin_arena *a, const char *token, pi
     pin_q q;
     pin_db_query(
         db, &q,
+        PIN_DB_GENERIC
         "SELECT t.id, t.app_id, COALESCE(t.account_id, 0), t.scopes, COALESCE(u.approved, 1),"
         " COALESCE(a.suspended_at, 0), COALESCE(u.role, 'user')"
         " FROM tokens t LEFT JOIN users u ON u.account_id = t.account_id"

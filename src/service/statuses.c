@@ -357,6 +357,7 @@ static pin_err load_rows(pin_db *db, pin_arena *a, pin_id viewer, const pin_id *
         int k = pin_db_list(list, ids, n, off);
         pin_q q;
         pin_db_query(db, &q,
+                     PIN_DB_GENERIC
                      "SELECT " STATUS_COLUMNS " FROM statuses s LEFT JOIN apps ap ON ap.id ="
                      " s.app_id WHERE s.id IN " PIN_DB_LIST_SQL " AND " PIN_VISIBLE("s"),
                      "Liiii", list, viewer, viewer, viewer, viewer);
@@ -391,12 +392,14 @@ static pin_err load_names(pin_db *db, pin_arena *a, pin_status **p, int n, int w
         pin_q q;
         if (which == 0)
             pin_db_query(db, &q,
+                         PIN_DB_GENERIC
                          "SELECT m.status_id, a.id, a.username FROM status_mentions m JOIN"
                          " accounts a ON a.id = m.account_id WHERE m.status_id IN " PIN_DB_LIST_SQL
                          " ORDER BY m.status_id, a.id",
                          "L", list);
         else
             pin_db_query(db, &q,
+                         PIN_DB_GENERIC
                          "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id ="
                          " st.tag_id WHERE st.status_id IN " PIN_DB_LIST_SQL
                          " ORDER BY st.status_id, t.name_key",
@@ -430,6 +433,7 @@ static pin_err load_flags(pin_db *db, pin_id viewer, pin_status **p, int n)
         pin_db_list(list, list, k, 0);
         pin_q q;
         pin_db_query(db, &q,
+                     PIN_DB_GENERIC
                      "SELECT status_id, 0 FROM favourites WHERE account_id = ? AND status_id "
                      "IN " PIN_DB_LIST_SQL " UNION ALL SELECT status_id, 1 FROM bookmarks WHERE"
                      " account_id = ? AND status_id IN " PIN_DB_LIST_SQL

@@ -35,6 +35,12 @@ enum { PIN_DB_LIST = 40 };
 #define PIN_DB_LIST_SQL                                                                            \
     "(" PIN_DB_LIST_SQL_10_ "," PIN_DB_LIST_SQL_10_ "," PIN_DB_LIST_SQL_10_                        \
     "," PIN_DB_LIST_SQL_10_ ")"
+/* SQL that starts with PIN_DB_GENERIC is planned once for any binds on
+ * PostgreSQL (a generic plan; others are planned for their values, which
+ * for a timeline's query cost more than running it). Use it where the best
+ * plan does not depend on the values: no `? = 0 OR ...` switches. SQLite
+ * sees a comment. */
+#define PIN_DB_GENERIC "/* generic plan */ "
 /* Copies ids[off..] (at most PIN_DB_LIST of the n) into `out` and pads the
  * rest with 0, which is no row's id. Returns how many it copied. */
 int pin_db_list(int64_t out[PIN_DB_LIST], const int64_t *ids, int n, int off);

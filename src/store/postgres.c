@@ -27,7 +27,12 @@ typedef struct pg_db {
         char name[16];
     } cache[CACHE_SLOTS];
     char errmsg[256];
+    int plan; /* the session's plan_cache_mode: PLAN_* */
 } pg_db;
+
+/* plan_cache_mode is a session setting, set only when the next statement
+ * wants the other one; a rollback may undo a SET, so then it is unknown. */
+enum { PLAN_UNKNOWN = -1, PLAN_AUTO = 0, PLAN_GENERIC = 1 };
 
 static void quiet(void *arg, const char *msg)
 {
@@ -51,6 +56,7 @@ static pin_err pg_connect(pin_store *s, pin_db **out)
              s->opts.busy_timeout_ms);
     PGresult *r = PQexec(db->conn, set);
     PQclear(r);
+    db->plan = PLAN_AUTO;
     *out = &db->base;
     return PIN_OK;
 }
@@ -96,6 +102,7 @@ static bool revive(pg_db *db)
     if (PQstatus(db->conn) == CONNECTION_OK) return false;
     PQreset(db->conn);
     memset(db->cache, 0, sizeof(db->cache));
+    db->plan = PLAN_UNKNOWN;
     if (PQstatus(db->conn) != CONNECTION_OK) return false;
     PIN_WARN("postgres: connection re-established");
     return true;
@@ -175,6 +182,14 @@ static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_er
             vals[i] = NULL;
             break;
         }
+    }
+    int plan = strncmp(sql, PIN_DB_GENERIC, sizeof(PIN_DB_GENERIC) - 1) ? PLAN_AUTO : PLAN_GENERIC;
+    if (plan != db->plan) {
+        PGresult *set =
+            PQexec(db->conn, plan == PLAN_GENERIC ? "SET plan_cache_mode = force_generic_plan"
+                                                  : "SET plan_cache_mode = auto");
+        db->plan = PQresultStatus(set) == PGRES_COMMAND_OK ? plan : PLAN_UNKNOWN;
+        PQclear(set);
     }
     PGresult *perr = NULL;
     const char *name = prepare(db, sql, &perr);
@@ -292,7 +307,7 @@ static pin_err pg_commit(pin_db *base)
         err = map_state(db, r);
     else if (strcmp(PQcmdStatus(r), "COMMIT") != 0)
         err = PIN_EBUSY;
-    if (err) remember_error(db, r);
+    if (err) remember_error(db, r), db->plan = PLAN_UNKNOWN;
     PQclear(r);
     if (err == PIN_EUNAVAILABLE) {
         /* The connection died during COMMIT: we cannot know whether it
@@ -306,6 +321,7 @@ static void pg_rollback(pin_db *base)
 {
     pg_db *db = (pg_db *)base;
     if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) (void)simple(db, "ROLLBACK");
+    db->plan = PLAN_UNKNOWN;
 }
 
 static pin_err pg_script(pin_db *base, const char *sql)

@@ -123,6 +123,47 @@ static void id_lists(void **state)
     assert_int_equal(got[1], 9);
 }
 
+static const char *plan_mode(pin_db *db, bool generic, pin_arena *a)
+{
+    pin_q q;
+    if (generic)
+        pin_db_query(db, &q, PIN_DB_GENERIC "SELECT current_setting('plan_cache_mode')", NULL);
+    else
+        pin_db_query(db, &q, "SELECT current_setting('plan_cache_mode')", NULL);
+    const char *mode = pin_q_step(&q) ? pin_q_strdup(&q, 0, a) : "";
+    assert_int_equal(pin_q_end(&q), PIN_OK);
+    return mode;
+}
+
+static pin_err generic_then_fail(pin_db *db, void *ctx)
+{
+    assert_string_equal(plan_mode(db, true, ctx), "force_generic_plan");
+    return PIN_EUNPROCESSABLE;
+}
+
+/* PostgreSQL plans a marked statement generically and the others for their
+ * values, also after a rollback undid the setting. SQLite runs both. */
+static void generic_plans(void **state)
+{
+    pin_db *db;
+    assert_int_equal(pin_store_db(*state, &db), PIN_OK);
+    int64_t one = 0;
+    assert_int_equal(pin_db_i64(db, &one, PIN_DB_GENERIC "SELECT 1", NULL), PIN_OK);
+    assert_int_equal(one, 1);
+    if (pin_store_kind(*state) != PIN_DB_POSTGRES) return;
+    pin_arena a = {0};
+    assert_string_equal(plan_mode(db, false, &a), "auto");
+    assert_string_equal(plan_mode(db, true, &a), "force_generic_plan");
+    assert_string_equal(plan_mode(db, true, &a), "force_generic_plan");
+    assert_string_equal(plan_mode(db, false, &a), "auto");
+    /* The SET to generic happens inside a transaction that rolls back. */
+    assert_int_equal(pin_db_tx(db, false, generic_then_fail, &a), PIN_EUNPROCESSABLE);
+    assert_string_equal(plan_mode(db, true, &a), "force_generic_plan");
+    assert_int_equal(pin_db_tx(db, false, generic_then_fail, &a), PIN_EUNPROCESSABLE);
+    assert_string_equal(plan_mode(db, false, &a), "auto");
+    pin_arena_clear(&a);
+}
+
 static pin_err fail_after_insert(pin_db *db, void *ctx)
 {
     (void)ctx;
@@ -455,6 +496,7 @@ int main(void)
         cmocka_unit_test(migrate_twice),
         cmocka_unit_test(binds_and_rows),
         cmocka_unit_test(id_lists),
+        cmocka_unit_test(generic_plans),
         cmocka_unit_test(tx_rollback_and_retry),
         cmocka_unit_test(threads_each_get_a_connection),
         cmocka_unit_test(jobs_claimed_once_by_concurrent_claimers),
