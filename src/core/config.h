@@ -40,7 +40,8 @@ typedef struct pin_config {
     pin_registrations registrations;
     int max_caption_chars;
     int max_media_attachments;
-    int max_following; /* accounts one may follow (the home timeline reads each) */
+    int max_following;  /* accounts one may follow (the home timeline reads each) */
+    int home_scan_from; /* accounts followed from which home reads recent posts first; 0 never */
     int64_t media_max_bytes;
     int64_t media_max_pixels;
     /* [security] */

@@ -493,6 +493,7 @@ typedef struct read_tx {
     pin_id viewer;
     const pin_id *ids;
     int count, n; /* asked, read */
+    bool list;    /* a list leaves out what it cannot show; one post is PIN_ENOTFOUND */
     pin_status *out;
 } read_tx;
 
@@ -533,13 +534,13 @@ static pin_err read_body(pin_db *db, void *ctx)
         if (s->reblog_of_id && !s->reblog && s->account.id != t->viewer) continue;
         t->out[t->n++] = *s;
     }
-    return t->count == 1 && !t->n ? PIN_ENOTFOUND : PIN_OK;
+    return !t->list && !t->n ? PIN_ENOTFOUND : PIN_OK;
 }
 
 /* One post, inside the caller's transaction. */
 static pin_err get_in(pin_db *db, pin_arena *a, pin_id viewer, pin_id id, pin_status *out)
 {
-    read_tx t = {a, viewer, &id, 1, 0, out};
+    read_tx t = {a, viewer, &id, 1, 0, false, out};
     return read_body(db, &t);
 }
 
@@ -549,7 +550,7 @@ pin_err pin_status_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, pin_id i
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     /* One read transaction: the post and its parts come from one snapshot. */
-    read_tx t = {a, v->account_id, &id, 1, 0, out};
+    read_tx t = {a, v->account_id, &id, 1, 0, false, out};
     return pin_db_tx(db, false, read_body, &t);
 }
 
@@ -560,7 +561,7 @@ pin_err pin_statuses_get(pin_svc *svc, pin_arena *a, const pin_viewer *v, const 
     pin_err err = pin_svc_db(svc, &db);
     *n = 0;
     if (err || count <= 0) return err;
-    read_tx t = {a, v->account_id, ids, count, 0, out};
+    read_tx t = {a, v->account_id, ids, count, 0, true, out};
     err = pin_db_tx(db, false, read_body, &t);
     if (!err) *n = t.n;
     return err;

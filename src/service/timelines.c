@@ -43,37 +43,49 @@
  * number of posts ever made. DIR/CMP/AGG mirror it for min_id pages. */
 #define HOME(DIR, CMP, AGG)                                                                        \
     PIN_DB_GENERIC                                                                                 \
-        "WITH heads AS MATERIALIZED (SELECT 0 AS kind, f.a AS src, (SELECT s.id FROM statuses s"   \
-        " WHERE s.account_id = f.a AND s.id < ? AND s.id > ? AND s.visibility <= 2 AND"            \
-        " s.in_reply_to_id IS NULL ORDER BY s.id " DIR " LIMIT 1) AS h FROM (SELECT CAST(? AS"     \
-        " BIGINT) AS a UNION ALL SELECT target_id FROM follows WHERE account_id = ?) f "           \
-        "WHERE" NOT_HIDDEN(                                                                        \
-            "f.a") " UNION ALL SELECT 1, tf.tag_id, (SELECT st.status_id FROM status_tags st"      \
-                   " JOIN statuses s ON s.id = st.status_id WHERE st.tag_id = tf.tag_id AND "      \
-                   "st.status_id < ? AND"                                                          \
-                   " st.status_id > ? AND s.visibility = 0 AND s.in_reply_to_id IS NULL "          \
-                   "AND" NOT_HIDDEN(                                                               \
-                       "s.account_id") " ORDER BY st.status_id " DIR                               \
-                                       " LIMIT 1) FROM tag_follows tf WHERE"                       \
-                                       " tf.account_id = ?), top AS MATERIALIZED (SELECT kind, "   \
-                                       "src, "                                                     \
-                                       "h FROM heads WHERE h IS NOT"                               \
-                                       " NULL ORDER BY h " DIR " LIMIT ?) SELECT s.id FROM top "   \
-                                                               "CROSS JOIN statuses s WHERE"       \
-                                       " top.kind = 0 AND s.account_id = top.src AND s.id " CMP    \
-                                       " (SELECT " AGG "(h) FROM top) AND"                         \
-                                       " s.id < ? AND s.id > ? AND s.visibility <= 2 AND "         \
-                                       "s.in_reply_to_id IS NULL UNION SELECT"                     \
-                                       " st.status_id FROM top CROSS JOIN status_tags st CROSS "   \
-                                       "JOIN "                                                     \
-                                       "statuses s WHERE top.kind = 1"                             \
-                                       " AND st.tag_id = top.src AND s.id = st.status_id AND "     \
-                                       "st.status_id " CMP " (SELECT " AGG                         \
-                                       "(h) FROM top) AND st.status_id < ? AND st.status_id > ? "  \
-                                       "AND "                                                      \
-                                       "s.visibility = 0 AND"                                      \
-                                       " s.in_reply_to_id IS NULL AND" NOT_HIDDEN(                 \
-                                           "s.account_id") " ORDER BY 1 " DIR " LIMIT ?"
+    "WITH heads AS MATERIALIZED (SELECT 0 AS kind, f.a AS src, (SELECT s.id FROM statuses s"       \
+    " WHERE s.account_id = f.a AND s.id < ? AND s.id > ? AND s.visibility <= 2 AND"                \
+    " s.in_reply_to_id IS NULL ORDER BY s.id " DIR " LIMIT 1) AS h FROM (SELECT CAST(? AS"         \
+    " BIGINT) AS a UNION ALL SELECT target_id FROM follows WHERE account_id = ?) f "               \
+    "WHERE" NOT_HIDDEN(                                                                            \
+        "f.a") " UNION ALL SELECT 1, tf.tag_id, (SELECT st.status_id FROM status_tags st"          \
+               " JOIN statuses s ON s.id = st.status_id WHERE st.tag_id = tf.tag_id AND "          \
+               "st.status_id < ? AND"                                                              \
+               " st.status_id > ? AND s.visibility = 0 AND s.in_reply_to_id IS NULL "              \
+               "AND" NOT_HIDDEN(                                                                   \
+                   "s.account_id") " ORDER BY st.status_id " DIR                                   \
+                                   " LIMIT 1) FROM tag_follows tf WHERE"                           \
+                                   " tf.account_id = ?), top AS MATERIALIZED (SELECT kind, "       \
+                                   "src, "                                                         \
+                                   "h FROM heads WHERE h IS NOT"                                   \
+                                   " NULL ORDER BY h " DIR " LIMIT ?) SELECT s.id FROM top "       \
+                                   "CROSS JOIN statuses s WHERE"                                   \
+                                   " top.kind = 0 AND s.account_id = top.src AND s.id " CMP        \
+                                   " (SELECT " AGG "(h) FROM top) AND"                             \
+                                   " s.id < ? AND s.id > ? AND s.visibility <= 2 AND "             \
+                                   "s.in_reply_to_id IS NULL UNION SELECT"                         \
+                                   " st.status_id FROM top CROSS JOIN status_tags st CROSS "       \
+                                   "JOIN "                                                         \
+                                   "statuses s WHERE top.kind = 1"                                 \
+                                   " AND st.tag_id = top.src AND s.id = st.status_id AND "         \
+                                   "st.status_id " CMP " (SELECT " AGG                             \
+                                   "(h) FROM top) AND st.status_id < ? AND st.status_id > ? "      \
+                                   "AND "                                                          \
+                                   "s.visibility = 0 AND"                                          \
+                                   " s.in_reply_to_id IS NULL AND" NOT_HIDDEN(                     \
+                                       "s.account_id") " ORDER BY 1 " DIR " LIMIT ?"
+/* The home timeline of someone who follows many accounts, read from the
+ * newest HOME_WINDOW posts that a home timeline may show (statuses_recent):
+ * the followed accounts' share of recent posts grows with their number, so
+ * the page is usually there, at a cost that does not grow with it. */
+enum { HOME_WINDOW = 2000 };
+#define HOME_SCAN                                                                                  \
+    PIN_DB_GENERIC                                                                                 \
+        "SELECT r.id FROM (SELECT s.id, s.account_id FROM statuses s WHERE s.id < ? AND"           \
+        " s.id > ? AND s.visibility <= 2 AND s.in_reply_to_id IS NULL ORDER BY s.id"               \
+        " DESC LIMIT ?) r WHERE (r.account_id = ? OR r.account_id IN (SELECT"                      \
+        " target_id FROM follows WHERE account_id = ?)) AND" NOT_HIDDEN(                           \
+            "r.account_id") " ORDER BY r.id DESC LIMIT ?"
 #define PUBLIC                                                                                     \
     "SELECT s.id, s.id FROM statuses s WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND"    \
     " s.reblog_of_id IS NULL AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
@@ -123,15 +135,46 @@ static void reverse(pin_id *ids, pin_id *edge, int n)
     }
 }
 
+/* The window read (HOME_SCAN) for a newest-first page of someone following
+ * at least `scan_from` accounts and no tags: true with the whole page in
+ * ids[], false (and *n 0) when it is not all in the window. */
+static pin_err home_window(pin_db *db, pin_id me, pin_id lo, pin_id hi, int limit, int scan_from,
+                           pin_id *ids, int *n, bool *done)
+{
+    *done = false;
+    *n = 0;
+    pin_q q;
+    pin_db_query(db, &q,
+                 PIN_DB_GENERIC "SELECT a.following_count, (SELECT COUNT(*) FROM tag_follows tf"
+                                " WHERE tf.account_id = a.id) FROM accounts a WHERE a.id = ?",
+                 "i", me);
+    bool wide = pin_q_step(&q) && pin_q_i64(&q, 0) >= scan_from && pin_q_i64(&q, 1) == 0;
+    pin_err err = pin_q_end(&q);
+    if (err || !wide) return err;
+    pin_db_query(db, &q, HOME_SCAN, "iiiiiiiii", hi, lo, (int64_t)HOME_WINDOW, me, me, me, me, me,
+                 (int64_t)limit);
+    while (pin_q_step(&q) && *n < limit)
+        ids[(*n)++] = pin_q_i64(&q, 0);
+    err = pin_q_end(&q);
+    *done = !err && *n == limit;
+    if (!*done) *n = 0;
+    return err;
+}
+
 /* Fills ids[0..limit) of the home timeline between the exclusive bounds
  * lo and hi, in page order. A round returns at least one post per distinct
  * head it ranked; only a post that is both a followed account's and a
  * followed tag's head can leave a round short, and then the next round
  * continues past the last post found. */
-static pin_err home(pin_db *db, pin_id me, bool asc, pin_id lo, pin_id hi, int limit, pin_id *ids,
-                    int *n)
+static pin_err home(pin_db *db, pin_id me, bool asc, pin_id lo, pin_id hi, int limit, int scan_from,
+                    pin_id *ids, int *n)
 {
     pin_err err = PIN_OK;
+    if (!asc && scan_from > 0) {
+        bool done;
+        err = home_window(db, me, lo, hi, limit, scan_from, ids, n, &done);
+        if (err || done) return err;
+    }
     for (int got = -1; !err && *n < limit && got != 0;) {
         int64_t want = limit - *n;
         pin_q q;
@@ -163,7 +206,8 @@ pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_
     *edge = pin_arena_zalloc(a, sizeof(pin_id) * (size_t)limit);
     *n = 0;
     if (tq->kind == PIN_TL_HOME) {
-        err = home(db, me, asc, above, p->max_id ? p->max_id : INT64_MAX, limit, *ids, n);
+        err = home(db, me, asc, above, p->max_id ? p->max_id : INT64_MAX, limit,
+                   svc->cfg->home_scan_from, *ids, n);
         memcpy(*edge, *ids, sizeof(pin_id) * (size_t)*n);
         if (!err && asc) reverse(*ids, *edge, *n);
         return err;
