@@ -74,7 +74,7 @@ static const opt opts[] = {
         "most accounts one account may follow; bounds a home-timeline read (7500)"),
     INT("instance", "home_scan_from", home_scan_from, 0, 1000000,
         "accounts followed from which a home timeline is looked for among the 2000 newest posts"
-        " before each account is read (200; 0: never)"),
+        " before each account is read (50; 0: never)"),
     I64("instance", "media_max_bytes", media_max_bytes, 1024, (int64_t)1 << 34,
         "largest upload in bytes (41943040)"),
     I64("instance", "media_max_pixels", media_max_pixels, 1, (int64_t)1 << 40,
@@ -110,7 +110,7 @@ void pin_config_defaults(pin_config *c)
     c->max_caption_chars = 2200;
     c->max_media_attachments = 20;
     c->max_following = 7500;
-    c->home_scan_from = 200;
+    c->home_scan_from = 50;
     c->media_max_bytes = 40 << 20;
     c->media_max_pixels = 50000000;
     c->rate_auth_limit = 30;
