@@ -41,39 +41,34 @@
  * the `top` sources with the newest heads, at or above the limit-th head.
  * Work is a probe per source plus a page of rows: it does not grow with the
  * number of posts ever made. DIR/CMP/AGG mirror it for min_id pages. */
+/* clang-format off */
 #define HOME(DIR, CMP, AGG)                                                                        \
     PIN_DB_GENERIC                                                                                 \
-    "WITH heads AS MATERIALIZED (SELECT 0 AS kind, f.a AS src, (SELECT s.id FROM statuses s"       \
-    " WHERE s.account_id = f.a AND s.id < ? AND s.id > ? AND s.visibility <= 2 AND"                \
-    " s.in_reply_to_id IS NULL ORDER BY s.id " DIR " LIMIT 1) AS h FROM (SELECT CAST(? AS"         \
-    " BIGINT) AS a UNION ALL SELECT target_id FROM follows WHERE account_id = ?) f "               \
-    "WHERE" NOT_HIDDEN(                                                                            \
-        "f.a") " UNION ALL SELECT 1, tf.tag_id, (SELECT st.status_id FROM status_tags st"          \
-               " JOIN statuses s ON s.id = st.status_id WHERE st.tag_id = tf.tag_id AND "          \
-               "st.status_id < ? AND"                                                              \
-               " st.status_id > ? AND s.visibility = 0 AND s.in_reply_to_id IS NULL "              \
-               "AND" NOT_HIDDEN(                                                                   \
-                   "s.account_id") " ORDER BY st.status_id " DIR                                   \
-                                   " LIMIT 1) FROM tag_follows tf WHERE"                           \
-                                   " tf.account_id = ?), top AS MATERIALIZED (SELECT kind, "       \
-                                   "src, "                                                         \
-                                   "h FROM heads WHERE h IS NOT"                                   \
-                                   " NULL ORDER BY h " DIR " LIMIT ?) SELECT s.id FROM top "       \
-                                   "CROSS JOIN statuses s WHERE"                                   \
-                                   " top.kind = 0 AND s.account_id = top.src AND s.id " CMP        \
-                                   " (SELECT " AGG "(h) FROM top) AND"                             \
-                                   " s.id < ? AND s.id > ? AND s.visibility <= 2 AND "             \
-                                   "s.in_reply_to_id IS NULL UNION SELECT"                         \
-                                   " st.status_id FROM top CROSS JOIN status_tags st CROSS "       \
-                                   "JOIN "                                                         \
-                                   "statuses s WHERE top.kind = 1"                                 \
-                                   " AND st.tag_id = top.src AND s.id = st.status_id AND "         \
-                                   "st.status_id " CMP " (SELECT " AGG                             \
-                                   "(h) FROM top) AND st.status_id < ? AND st.status_id > ? "      \
-                                   "AND "                                                          \
-                                   "s.visibility = 0 AND"                                          \
-                                   " s.in_reply_to_id IS NULL AND" NOT_HIDDEN(                     \
-                                       "s.account_id") " ORDER BY 1 " DIR " LIMIT ?"
+    "WITH heads AS MATERIALIZED ("                                                                 \
+    " SELECT 0 AS kind, f.a AS src, (SELECT s.id FROM statuses s WHERE s.account_id = f.a"         \
+    "  AND s.id < ? AND s.id > ? AND s.visibility <= 2 AND s.in_reply_to_id IS NULL"               \
+    "  ORDER BY s.id " DIR " LIMIT 1) AS h"                                                        \
+    " FROM (SELECT CAST(? AS BIGINT) AS a UNION ALL SELECT target_id FROM follows"                 \
+    "  WHERE account_id = ?) f WHERE" NOT_HIDDEN("f.a")                                            \
+    " UNION ALL"                                                                                   \
+    " SELECT 1, tf.tag_id, (SELECT st.status_id FROM status_tags st JOIN statuses s"               \
+    "  ON s.id = st.status_id WHERE st.tag_id = tf.tag_id AND st.status_id < ?"                    \
+    "  AND st.status_id > ? AND s.visibility = 0 AND s.in_reply_to_id IS NULL"                     \
+    "  AND" NOT_HIDDEN("s.account_id") " ORDER BY st.status_id " DIR " LIMIT 1)"                   \
+    " FROM tag_follows tf WHERE tf.account_id = ?),"                                               \
+    " top AS MATERIALIZED (SELECT kind, src, h FROM heads WHERE h IS NOT NULL"                     \
+    "  ORDER BY h " DIR " LIMIT ?)"                                                                \
+    " SELECT s.id FROM top CROSS JOIN statuses s WHERE top.kind = 0 AND s.account_id = top.src"    \
+    "  AND s.id " CMP " (SELECT " AGG "(h) FROM top) AND s.id < ? AND s.id > ?"                    \
+    "  AND s.visibility <= 2 AND s.in_reply_to_id IS NULL"                                         \
+    " UNION"                                                                                       \
+    " SELECT st.status_id FROM top CROSS JOIN status_tags st CROSS JOIN statuses s"                \
+    "  WHERE top.kind = 1 AND st.tag_id = top.src AND s.id = st.status_id"                         \
+    "  AND st.status_id " CMP " (SELECT " AGG "(h) FROM top) AND st.status_id < ?"                 \
+    "  AND st.status_id > ? AND s.visibility = 0 AND s.in_reply_to_id IS NULL"                     \
+    "  AND" NOT_HIDDEN("s.account_id")                                                             \
+    " ORDER BY 1 " DIR " LIMIT ?"
+/* clang-format on */
 /* The home timeline of someone who follows many accounts, read from the
  * newest HOME_WINDOW posts that a home timeline may show (statuses_recent):
  * the followed accounts' share of recent posts grows with their number, so
@@ -81,11 +76,11 @@
 enum { HOME_WINDOW = 2000 };
 #define HOME_SCAN                                                                                  \
     PIN_DB_GENERIC                                                                                 \
-        "SELECT r.id FROM (SELECT s.id, s.account_id FROM statuses s WHERE s.id < ? AND"           \
-        " s.id > ? AND s.visibility <= 2 AND s.in_reply_to_id IS NULL ORDER BY s.id"               \
-        " DESC LIMIT ?) r WHERE (r.account_id = ? OR r.account_id IN (SELECT"                      \
-        " target_id FROM follows WHERE account_id = ?)) AND" NOT_HIDDEN(                           \
-            "r.account_id") " ORDER BY r.id DESC LIMIT ?"
+    "SELECT r.id FROM (SELECT s.id, s.account_id FROM statuses s WHERE s.id < ? AND"               \
+    " s.id > ? AND s.visibility <= 2 AND s.in_reply_to_id IS NULL ORDER BY s.id"                   \
+    " DESC LIMIT ?) r WHERE (r.account_id = ? OR r.account_id IN (SELECT"                          \
+    " target_id FROM follows WHERE account_id = ?)) AND" NOT_HIDDEN(                               \
+        "r.account_id") " ORDER BY r.id DESC LIMIT ?"
 #define PUBLIC                                                                                     \
     "SELECT s.id, s.id FROM statuses s WHERE s.visibility = 0 AND s.in_reply_to_id IS NULL AND"    \
     " s.reblog_of_id IS NULL AND" NOT_HIDDEN("s.account_id") PAGE("s.id")
