@@ -319,6 +319,11 @@ int api_param_bool(api_ctx *c, const char *key)
 
 void api_json(api_ctx *c, int status, json_t *doc)
 {
+    if (!doc) { /* json_pack refused a value: a bug, never an empty 200 */
+        PIN_ERROR("an answer could not be built as JSON: %s %s", c->req->method, c->req->path);
+        api_error(c, PIN_EIO, NULL);
+        return;
+    }
     size_t len;
     const char *body = pin_json_dump(c->a, doc, &len);
     json_decref(doc);

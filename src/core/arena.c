@@ -84,9 +84,21 @@ char *pin_arena_vprintf(pin_arena *a, const char *fmt, va_list ap)
 {
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    /* Formatted once, in place, when it fits in the current block (ids and
+     * URLs nearly always do); measured first otherwise. */
+    pin_arena_block *b = a->head;
+    size_t room = b ? b->cap - b->used : 0;
+    int n = vsnprintf(room ? (char *)b->data + b->used : NULL, room, fmt, ap2);
     va_end(ap2);
     PIN_ASSERT(n >= 0);
+    if ((size_t)n < room) {
+        char *p = (char *)b->data + b->used;
+        size_t used = ((size_t)n + 1 + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+        if (used > room) used = room; /* a caller's block need not end aligned */
+        b->used += used;
+        a->total += used;
+        return p;
+    }
     char *p = pin_arena_alloc(a, (size_t)n + 1);
     vsnprintf(p, (size_t)n + 1, fmt, ap);
     return p;

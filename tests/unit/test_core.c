@@ -53,6 +53,29 @@ static void arena_in_caller_memory(void **state)
     pin_arena_clear(&a);
 }
 
+/* Formatting in place fills a block to its last byte and never past it,
+ * in a caller's block of any size too; what does not fit moves on. */
+static void arena_printf_fills_blocks(void **state)
+{
+    (void)state;
+    for (size_t size = 300; size < 332; size++) { /* every end modulo the alignment */
+        _Alignas(max_align_t) unsigned char buf[1024];
+        memset(buf, 0xAB, sizeof(buf));
+        pin_arena a;
+        pin_arena_init(&a, buf, size);
+        char *s[64];
+        for (int i = 0; i < 64; i++)
+            s[i] = pin_arena_printf(&a, "%d", i % 10); /* 2 bytes: fits any end */
+        for (int i = 0; i < 64; i++) {
+            assert_int_equal(s[i][0], '0' + i % 10);
+            assert_int_equal(s[i][1], 0);
+        }
+        for (size_t k = size; k < sizeof(buf); k++)
+            assert_int_equal(buf[k], 0xAB); /* nothing written past the block */
+        pin_arena_clear(&a);
+    }
+}
+
 static void ids_increase_and_parse(void **state)
 {
     (void)state;
@@ -184,10 +207,10 @@ static void router_matches(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(arena_alloc_and_clear),  cmocka_unit_test(arena_in_caller_memory),
-        cmocka_unit_test(ids_increase_and_parse), cmocka_unit_test(scopes_hierarchy),
-        cmocka_unit_test(config_set_and_env),     cmocka_unit_test(html_escape_all),
-        cmocka_unit_test(router_matches),
+        cmocka_unit_test(arena_alloc_and_clear),     cmocka_unit_test(arena_in_caller_memory),
+        cmocka_unit_test(arena_printf_fills_blocks), cmocka_unit_test(ids_increase_and_parse),
+        cmocka_unit_test(scopes_hierarchy),          cmocka_unit_test(config_set_and_env),
+        cmocka_unit_test(html_escape_all),           cmocka_unit_test(router_matches),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
