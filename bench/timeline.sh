@@ -11,7 +11,8 @@
 # takes tens of minutes the first time) and grown, never rebuilt, by later
 # runs; delete the folder to start over. Settings (environment): BACKENDS
 # ("sqlite postgres"), USERS (100000), FOLLOWS (200), POSTS (1000000,3000000),
-# SAMPLE (1000), TOPN (100), TOPF (20), DURATION (10), REPS (3), CONNS (2).
+# SAMPLE (1000), TOPN (100), TOPF (20), DURATION (10), REPS (3), CONNS (2),
+# BENCH_DATA (where seeded instances are kept: bench-data).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BACKENDS=${BACKENDS:-sqlite postgres}
