@@ -130,20 +130,22 @@ static void reverse(pin_id *ids, pin_id *edge, int n)
     }
 }
 
-/* The window read (HOME_SCAN) for a newest-first page of someone following
- * at least `scan_from` accounts and no tags: true with the whole page in
- * ids[], false (and *n 0) when it is not all in the window. */
+/* The window read (HOME_SCAN) of the followed accounts' posts for a
+ * newest-first page of someone following at least `scan_from` accounts:
+ * *done with the whole page in ids[], else *n 0 (not all in the window).
+ * *tags tells whether they follow tags, which the window does not read. */
 static pin_err home_window(pin_db *db, pin_id me, pin_id lo, pin_id hi, int limit, int scan_from,
-                           pin_id *ids, int *n, bool *done)
+                           pin_id *ids, int *n, bool *done, bool *tags)
 {
-    *done = false;
+    *done = *tags = false;
     *n = 0;
     pin_q q;
     pin_db_query(db, &q,
                  PIN_DB_GENERIC "SELECT a.following_count, (SELECT COUNT(*) FROM tag_follows tf"
                                 " WHERE tf.account_id = a.id) FROM accounts a WHERE a.id = ?",
                  "i", me);
-    bool wide = pin_q_step(&q) && pin_q_i64(&q, 0) >= scan_from && pin_q_i64(&q, 1) == 0;
+    bool wide = false;
+    if (pin_q_step(&q)) wide = pin_q_i64(&q, 0) >= scan_from, *tags = pin_q_i64(&q, 1) > 0;
     pin_err err = pin_q_end(&q);
     if (err || !wide) return err;
     pin_db_query(db, &q, HOME_SCAN, "iiiiiiiii", hi, lo, (int64_t)HOME_WINDOW, me, me, me, me, me,
@@ -156,25 +158,22 @@ static pin_err home_window(pin_db *db, pin_id me, pin_id lo, pin_id hi, int limi
     return err;
 }
 
-/* Fills ids[0..limit) of the home timeline between the exclusive bounds
- * lo and hi, in page order. A round returns at least one post per distinct
- * head it ranked; only a post that is both a followed account's and a
- * followed tag's head can leave a round short, and then the next round
- * continues past the last post found. */
-static pin_err home(pin_db *db, pin_id me, bool asc, pin_id lo, pin_id hi, int limit, int scan_from,
-                    pin_id *ids, int *n)
+/* The threshold merge: fills ids[0..limit) between the exclusive bounds lo
+ * and hi, in page order, from the accounts `accounts_of` follows and
+ * itself (0: no account) and the tags the viewer `me` follows. A round
+ * returns at least one post per distinct head it ranked; only a post that
+ * is both a followed account's and a followed tag's head can leave a round
+ * short, and then the next round continues past the last post found. */
+static pin_err home_merge(pin_db *db, pin_id me, pin_id accounts_of, bool asc, pin_id lo, pin_id hi,
+                          int limit, pin_id *ids, int *n)
 {
     pin_err err = PIN_OK;
-    if (!asc && scan_from > 0) {
-        bool done;
-        err = home_window(db, me, lo, hi, limit, scan_from, ids, n, &done);
-        if (err || done) return err;
-    }
     for (int got = -1; !err && *n < limit && got != 0;) {
         int64_t want = limit - *n;
         pin_q q;
-        pin_db_query(db, &q, home_sql[asc], "iiiiiiiiiiiiiiiiiiiiii", hi, lo, me, me, me, me, me,
-                     hi, lo, me, me, me, me, want, hi, lo, hi, lo, me, me, me, want);
+        pin_db_query(db, &q, home_sql[asc], "iiiiiiiiiiiiiiiiiiiiii", hi, lo, accounts_of,
+                     accounts_of, me, me, me, hi, lo, me, me, me, me, want, hi, lo, hi, lo, me, me,
+                     me, want);
         for (got = 0; pin_q_step(&q) && *n < limit; got++)
             ids[(*n)++] = pin_q_i64(&q, 0);
         err = pin_q_end(&q);
@@ -184,6 +183,34 @@ static pin_err home(pin_db *db, pin_id me, bool asc, pin_id lo, pin_id hi, int l
             hi = ids[*n - 1];
     }
     return err;
+}
+
+_Static_assert(PIN_DB_LIST >= 40, "a page (at most 40 posts) fits an id list");
+
+/* The home timeline between the exclusive bounds lo and hi: the window read
+ * for the accounts when it holds the page (plus the merge over followed
+ * tags alone, the two pages merged), the merge over everything otherwise. */
+static pin_err home(pin_db *db, pin_id me, bool asc, pin_id lo, pin_id hi, int limit, int scan_from,
+                    pin_id *ids, int *n)
+{
+    if (!asc && scan_from > 0) {
+        bool done, tags;
+        pin_err err = home_window(db, me, lo, hi, limit, scan_from, ids, n, &done, &tags);
+        if (err || (done && !tags)) return err;
+        if (done) {
+            pin_id acc[PIN_DB_LIST], tag[PIN_DB_LIST];
+            int nt = 0;
+            memcpy(acc, ids, sizeof(pin_id) * (size_t)limit);
+            err = home_merge(db, me, 0, false, lo, hi, limit, tag, &nt);
+            int i = 0, j = 0;
+            for (*n = 0; !err && *n < limit && (i < limit || j < nt);) {
+                pin_id x = j >= nt || (i < limit && acc[i] > tag[j]) ? acc[i++] : tag[j++];
+                if (!*n || ids[*n - 1] != x) ids[(*n)++] = x; /* a post in both lists once */
+            }
+            return err;
+        }
+    }
+    return home_merge(db, me, me, asc, lo, hi, limit, ids, n);
 }
 
 pin_err pin_timeline(pin_svc *svc, pin_arena *a, const pin_viewer *v, const pin_timeline_q *tq,

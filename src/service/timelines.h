@@ -24,10 +24,11 @@
  *    every post newest-first).
  * What it costs instead is a read proportional to the number of accounts
  * followed (about 1-3 us each on SQLite, 5-10 us on PostgreSQL). So someone
- * who follows at least `home_scan_from` accounts (50) and no tag is first
- * read another way: the newest 2000 posts a home timeline may show
- * (statuses_recent, one index range) filtered by the accounts they follow,
- * a set built once per read. The more accounts one follows, the larger
+ * who follows at least `home_scan_from` accounts (50) is first read another
+ * way: the newest 2000 posts a home timeline may show (statuses_recent, one
+ * index range) filtered by the accounts they follow, a set built once per
+ * read; the tags they follow, if any, are read by the merge alone and the
+ * two pages merged. The more accounts one follows, the larger
  * their share of recent posts, so the page is nearly always there; when it
  * is not (quiet accounts, the end of a timeline), the merge reads it, and
  * the two give the same page (tests/api/timeline-window.test.mjs). At 3M

@@ -1,9 +1,10 @@
 // The home timeline's two reads give the same pages. Someone who follows
 // many accounts is read from the newest posts an instance holds (the
 // window read); everyone else, and every page the window cannot fill, by
-// probing each followed account (the threshold merge). A server with
-// home_scan_from=1 takes the window for everyone who follows no tag; one
-// with home_scan_from=0 never does. Both read the same data here, through
+// probing each followed account (the threshold merge); the tags someone
+// follows are always read by the merge, and its page merged with the
+// window's. A server with home_scan_from=1 takes the window for everyone;
+// one with home_scan_from=0 never does. Both read the same data here, through
 // every rule the home timeline has: comments, direct posts, followers-only
 // posts, unlisted posts, reblogs, one's own posts, blocks both ways, mutes,
 // a followed tag, and pages walked with max_id, since_id and min_id.
@@ -62,7 +63,7 @@ async function pages(viewers) {
 
 test('the window read and the per-account read give the same home pages', { timeout: 300_000 }, async () => {
   const viewer = await newUser('wv');
-  const tagger = await newUser('wt'); // follows a tag as well: always the per-account read
+  const tagger = await newUser('wt'); // follows a tag as well: the window and the merge of tags
   const authors = [];
   for (let i = 0; i < 6; i++) authors.push(await newUser(`wa${i}`));
   const [blocked, blocker, muted, stranger] = [await newUser('wb'), await newUser('wk'), await newUser('wm'), await newUser('ws')];
