@@ -27,7 +27,8 @@ typedef struct pg_db {
         char name[16];
     } cache[CACHE_SLOTS];
     char errmsg[256];
-    int plan; /* the session's plan_cache_mode: PLAN_* */
+    int plan;       /* the session's plan_cache_mode: PLAN_* */
+    bool plan_mode; /* the server has plan_cache_mode (PostgreSQL 12 and later) */
 } pg_db;
 
 /* plan_cache_mode is a session setting, set only when the next statement
@@ -57,6 +58,7 @@ static pin_err pg_connect(pin_store *s, pin_db **out)
     PGresult *r = PQexec(db->conn, set);
     PQclear(r);
     db->plan = PLAN_AUTO;
+    db->plan_mode = PQserverVersion(db->conn) >= 120000;
     *out = &db->base;
     return PIN_OK;
 }
@@ -184,7 +186,7 @@ static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_er
         }
     }
     int plan = strncmp(sql, PIN_DB_GENERIC, sizeof(PIN_DB_GENERIC) - 1) ? PLAN_AUTO : PLAN_GENERIC;
-    if (plan != db->plan) {
+    if (db->plan_mode && plan != db->plan) {
         PGresult *set =
             PQexec(db->conn, plan == PLAN_GENERIC ? "SET plan_cache_mode = force_generic_plan"
                                                   : "SET plan_cache_mode = auto");
