@@ -374,12 +374,11 @@ static pin_err load_rows(pin_db *db, pin_arena *a, pin_id viewer, const pin_id *
     return PIN_OK;
 }
 
-/* Mentions (which = 0) or hashtags (1) of the posts `p`. */
-static pin_err load_names(pin_db *db, pin_arena *a, pin_status **p, int n, int which)
+/* Mentions (which = 0) or hashtags (1) of the posts `p` (ids[i] is p[i]'s). */
+static pin_err load_names(pin_db *db, pin_arena *a, pin_status **p, const pin_id *ids, int n,
+                          int which)
 {
-    pin_id *ids = pin_arena_alloc(a, sizeof(pin_id) * (size_t)n);
     for (int i = 0; i < n; i++) {
-        ids[i] = p[i]->id;
         if (which == 0)
             p[i]->mentions =
                 pin_arena_zalloc(a, sizeof(pin_status_mention) * PIN_TEXT_MAX_MENTIONS);
@@ -422,15 +421,13 @@ static pin_err load_names(pin_db *db, pin_arena *a, pin_status **p, int n, int w
     return PIN_OK;
 }
 
-/* What the viewer did to the posts `p`: liked, bookmarked, shared, pinned. */
-static pin_err load_flags(pin_db *db, pin_id viewer, pin_status **p, int n)
+/* What the viewer did to the posts `p` (ids[i] is p[i]'s): liked,
+ * bookmarked, shared, pinned. */
+static pin_err load_flags(pin_db *db, pin_id viewer, pin_status **p, const pin_id *ids, int n)
 {
     for (int off = 0; off < n; off += PIN_DB_LIST) {
         pin_id list[PIN_DB_LIST];
-        int k = 0;
-        for (; k < PIN_DB_LIST && off + k < n; k++)
-            list[k] = p[off + k]->id;
-        pin_db_list(list, list, k, 0);
+        int k = pin_db_list(list, ids, n, off);
         pin_q q;
         pin_db_query(db, &q,
                      PIN_DB_GENERIC
@@ -482,9 +479,9 @@ static pin_err fill(pin_db *db, pin_arena *a, pin_id viewer, pin_status **p, int
     if (!err) err = pin_media_of_statuses(db, a, ids, n, media, counts);
     for (int i = 0; !err && i < n; i++)
         p[i]->media = media[i], p[i]->nmedia = counts[i];
-    if (!err) err = load_names(db, a, p, n, 0);
-    if (!err) err = load_names(db, a, p, n, 1);
-    if (!err && viewer) err = load_flags(db, viewer, p, n);
+    if (!err) err = load_names(db, a, p, ids, n, 0);
+    if (!err) err = load_names(db, a, p, ids, n, 1);
+    if (!err && viewer) err = load_flags(db, viewer, p, ids, n);
     return err;
 }
 
