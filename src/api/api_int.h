@@ -86,6 +86,10 @@ json_t *api_account_json(api_ctx *c, const pin_account *acc);
 json_t *api_credential_account_json(api_ctx *c, const pin_account *acc);
 json_t *api_media_json(api_ctx *c, const pin_media *m);
 json_t *api_status_json(api_ctx *c, const pin_status *s);
+/* The posts `ids` the viewer may see, in order, as a JSON array, read in
+ * one snapshot (pin_statuses_get); the others are left out. NULL with *err
+ * set when the database fails. */
+json_t *api_statuses_json(api_ctx *c, const pin_id *ids, int n, pin_err *err);
 const char *api_iso_time(pin_arena *a, int64_t ms);
 const char *api_render_text(api_ctx *c, const char *text);
 

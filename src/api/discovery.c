@@ -103,15 +103,10 @@ void h_trends_statuses(api_ctx *c)
     int n = 0;
     pin_err err = pin_trends_statuses(c->svc, c->a, &c->viewer, int_param(c, "limit", 20, 1, 40),
                                       int_param(c, "offset", 0, 0, 500), &ids, &n);
-    if (err) {
+    json_t *arr = err ? NULL : api_statuses_json(c, ids, n, &err);
+    if (!arr) {
         api_error(c, err, NULL);
         return;
-    }
-    json_t *arr = json_array();
-    for (int i = 0; i < n; i++) {
-        pin_status s;
-        if (pin_status_get(c->svc, c->a, &c->viewer, ids[i], &s) == PIN_OK)
-            json_array_append_new(arr, api_status_json(c, &s));
     }
     api_json(c, 200, arr);
 }
@@ -134,7 +129,12 @@ void h_search(api_ctx *c)
                                     : NULL);
         return;
     }
-    json_t *accounts = json_array(), *tags = json_array(), *statuses = json_array();
+    json_t *statuses = api_statuses_json(c, r.statuses, r.nstatuses, &err);
+    if (!statuses) {
+        api_error(c, err, NULL);
+        return;
+    }
+    json_t *accounts = json_array(), *tags = json_array();
     for (int i = 0; i < r.naccounts; i++) {
         pin_account acc;
         if (pin_account_get(c->svc, c->a, r.accounts[i], false, &acc) == PIN_OK)
@@ -142,11 +142,6 @@ void h_search(api_ctx *c)
     }
     for (int i = 0; i < r.ntags; i++)
         json_array_append_new(tags, api_tag_json(c, &r.tags[i]));
-    for (int i = 0; i < r.nstatuses; i++) {
-        pin_status s;
-        if (pin_status_get(c->svc, c->a, &c->viewer, r.statuses[i], &s) == PIN_OK)
-            json_array_append_new(statuses, api_status_json(c, &s));
-    }
     api_json(
         c, 200,
         json_pack("{s:o,s:o,s:o}", "accounts", accounts, "hashtags", tags, "statuses", statuses));

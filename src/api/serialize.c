@@ -237,3 +237,15 @@ json_t *api_status_json(api_ctx *c, const pin_status *s)
         mentions, "tags", tags, "emojis", "card", "poll");
     return o;
 }
+
+json_t *api_statuses_json(api_ctx *c, const pin_id *ids, int n, pin_err *err)
+{
+    pin_status *s = pin_arena_alloc(c->a, sizeof(pin_status) * (size_t)(n ? n : 1));
+    int got = 0;
+    *err = pin_statuses_get(c->svc, c->a, &c->viewer, ids, n, s, &got);
+    if (*err) return NULL;
+    json_t *arr = json_array();
+    for (int i = 0; i < got; i++)
+        json_array_append_new(arr, api_status_json(c, &s[i]));
+    return arr;
+}

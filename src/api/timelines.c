@@ -9,16 +9,12 @@
 /* Answers a list of post ids as statuses, skipping any that vanished since. */
 static void answer_statuses(api_ctx *c, const pin_id *ids, const pin_id *edge, int n, int limit)
 {
-    pin_status *s = pin_arena_alloc(c->a, sizeof(pin_status) * (size_t)(n ? n : 1));
-    int got = 0;
-    pin_err err = pin_statuses_get(c->svc, c->a, &c->viewer, ids, n, s, &got);
-    if (err) {
+    pin_err err;
+    json_t *arr = api_statuses_json(c, ids, n, &err);
+    if (!arr) {
         api_error(c, err, NULL);
         return;
     }
-    json_t *arr = json_array();
-    for (int i = 0; i < got; i++)
-        json_array_append_new(arr, api_status_json(c, &s[i]));
     api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, limit);
     api_json(c, 200, arr);
 }
@@ -191,20 +187,12 @@ void h_context(api_ctx *c)
     int na = 0, nd = 0;
     pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
     if (!err) err = pin_status_context(c->svc, c->a, &c->viewer, id, &anc, &na, &desc, &nd);
+    json_t *a = err ? NULL : api_statuses_json(c, anc, na, &err);
+    json_t *d = err ? NULL : api_statuses_json(c, desc, nd, &err);
     if (err) {
+        json_decref(a);
         api_error(c, err, NULL);
         return;
-    }
-    json_t *a = json_array(), *d = json_array();
-    for (int i = 0; i < na; i++) {
-        pin_status s;
-        if (pin_status_get(c->svc, c->a, &c->viewer, anc[i], &s) == PIN_OK)
-            json_array_append_new(a, api_status_json(c, &s));
-    }
-    for (int i = 0; i < nd; i++) {
-        pin_status s;
-        if (pin_status_get(c->svc, c->a, &c->viewer, desc[i], &s) == PIN_OK)
-            json_array_append_new(d, api_status_json(c, &s));
     }
     api_json(c, 200, json_pack("{s:o,s:o}", "ancestors", a, "descendants", d));
 }
