@@ -80,11 +80,16 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     *socket_context = NULL;
 }
 
-static void owned(struct MHD_Connection *conn, req_int *r)
+static conn_ctx *conn_ctx_of(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    conn_ctx *cc = ci ? ci->socket_context : NULL;
+    return ci ? ci->socket_context : NULL;
+}
+
+static void owned(struct MHD_Connection *conn, req_int *r)
+{
+    conn_ctx *cc = conn_ctx_of(conn);
     if (cc && cc->pending == r) cc->pending = NULL;
 }
 
@@ -122,9 +127,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
      * libmicrohttpd drops a request it cannot parse (more headers or query
      * arguments than its per-connection memory holds) without calling the
      * completion hook, and on_connection() then frees it at the close. */
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    conn_ctx *cc = ci ? ci->socket_context : NULL;
+    conn_ctx *cc = conn_ctx_of(conn);
     if (cc) cc->pending = r;
     return r;
 }

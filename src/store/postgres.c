@@ -163,6 +163,15 @@ static const char *prepare(pg_db *db, const char *sql, PGresult **err)
     PIN_ASSERT(!"statement cache full");
 }
 
+static pin_err simple(pg_db *db, const char *sql)
+{
+    PGresult *r = PQexec(db->conn, sql);
+    pin_err err = PQresultStatus(r) == PGRES_COMMAND_OK ? PIN_OK : map_state(db, r);
+    if (err) remember_error(db, r);
+    PQclear(r);
+    return err;
+}
+
 static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_err *err)
 {
     char bufs[PIN_DB_MAX_BINDS][32];
@@ -187,11 +196,9 @@ static PGresult *run(pg_db *db, const char *sql, const pin_val *v, int n, pin_er
     }
     int plan = strncmp(sql, PIN_DB_GENERIC, sizeof(PIN_DB_GENERIC) - 1) ? PLAN_AUTO : PLAN_GENERIC;
     if (db->plan_mode && plan != db->plan) {
-        PGresult *set =
-            PQexec(db->conn, plan == PLAN_GENERIC ? "SET plan_cache_mode = force_generic_plan"
-                                                  : "SET plan_cache_mode = auto");
-        db->plan = PQresultStatus(set) == PGRES_COMMAND_OK ? plan : PLAN_UNKNOWN;
-        PQclear(set);
+        pin_err set = simple(db, plan == PLAN_GENERIC ? "SET plan_cache_mode = force_generic_plan"
+                                                      : "SET plan_cache_mode = auto");
+        db->plan = set ? PLAN_UNKNOWN : plan;
     }
     PGresult *perr = NULL;
     const char *name = prepare(db, sql, &perr);
@@ -278,15 +285,6 @@ static pin_err pg_end(pin_q *q, int64_t *changes)
     PQclear(r);
     q->impl = NULL;
     return q->err;
-}
-
-static pin_err simple(pg_db *db, const char *sql)
-{
-    PGresult *r = PQexec(db->conn, sql);
-    pin_err err = PQresultStatus(r) == PGRES_COMMAND_OK ? PIN_OK : map_state(db, r);
-    if (err) remember_error(db, r);
-    PQclear(r);
-    return err;
 }
 
 static pin_err pg_begin(pin_db *base, bool write)
