@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api_int.h"
@@ -158,13 +159,20 @@ pin_api *pin_api_new(pin_svc *svc)
     pthread_mutex_init(&api->cache_lock, NULL);
     /* One photo worker per core; a short queue, then 503. */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    api->pool = pin_pool_new(cores > 0 ? (int)cores : 1, 64);
+    if (cores < 1) cores = 1;
+    api->pool = pin_pool_new((int)cores, 64);
+    /* Writers mostly wait (on the database lock, on fsync), so several per
+     * core; their queue holds as many requests as there are connections. */
+    int writers = api->cfg->write_threads > 0 ? api->cfg->write_threads : 4 * (int)cores;
+    api->writers = pin_pool_new(writers, 4096);
+    api->write_wait_ms = api->cfg->busy_timeout_ms;
     return api;
 }
 
 void pin_api_free(pin_api *api)
 {
     if (!api) return;
+    pin_pool_free(api->writers); /* first: a write may pass work on to a photo worker */
     pin_pool_free(api->pool);
     pthread_mutex_destroy(&api->cache_lock);
     free(api->cache_v1);
@@ -476,23 +484,47 @@ static pin_err run_read(pin_db *db, void *p)
     return PIN_OK;
 }
 
+static void defer_on(api_ctx *c, pin_pool *pool, void (*fn)(api_ctx *c), const char *busy);
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A write, on a writer thread. One that waited for a thread longer than a
+ * write may wait for the database lock answers as a lock timeout would. */
+static void run_write(api_ctx *c)
+{
+    const api_route *rt = c->req->route;
+    if (mono_ms() - c->queued_ms > c->api->write_wait_ms) {
+        error_for(c, rt, PIN_EUNAVAILABLE, "The server is busy; try again shortly");
+        return;
+    }
+    run(c, rt);
+}
+
 static void api_handle(void *ctx, pin_req *req)
 {
     pin_api *api = ctx;
     const api_route *rt = req->route;
     api_ctx c = {.api = api, .svc = api->svc, .req = req, .a = &req->arena, .caps = req->app_data};
-    pin_arena *prev = pin_json_arena(c.a); /* the answer's JSON dies with the request */
-    /* GET handlers only read: the token check and every read of the request
-     * share one read transaction (one snapshot, one lock round on SQLite). */
-    pin_db *db;
-    if ((!strcmp(req->method, "GET") || !strcmp(req->method, "HEAD")) && !(rt->flags & F_OWN_TX)) {
-        pin_err err = pin_svc_db(api->svc, &db);
-        read_run r = {&c, rt};
-        if (!err) err = pin_db_tx(db, false, run_read, &r);
-        if (err && !req->status) error_for(&c, rt, err, NULL);
-    } else {
-        run(&c, rt);
+    /* GET handlers only read, here: the token check and every read of the
+     * request share one read transaction (one snapshot, one lock round on
+     * SQLite). Anything else may wait (for the database lock, a sync, a
+     * password hash) and runs on the writer threads, so that no request
+     * waits behind it on this thread. */
+    if ((strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) || (rt->flags & F_OWN_TX)) {
+        defer_on(&c, api->writers, run_write, "The server is busy; try again shortly");
+        return;
     }
+    pin_arena *prev = pin_json_arena(c.a); /* the answer's JSON dies with the request */
+    pin_db *db;
+    pin_err err = pin_svc_db(api->svc, &db);
+    read_run r = {&c, rt};
+    if (!err) err = pin_db_tx(db, false, run_read, &r);
+    if (err && !req->status) error_for(&c, rt, err, NULL);
     pin_json_arena(prev);
 }
 
@@ -508,7 +540,60 @@ static void run(api_ctx *c, const api_route *rt)
         return;
     }
     rt->fn(c);
-    if (!c->req->status && !c->req->deferred) api_error(c, PIN_EIO, NULL);
+    /* Deferred: the answer comes from another thread, maybe already. */
+    if (!c->req->deferred && !c->req->status) api_error(c, PIN_EIO, NULL);
+}
+
+/* ---- work off the HTTP threads ----
+ * The connection stays suspended while any thread holds the request: the
+ * writer thread that runs a handler and the photo worker the handler may
+ * pass it on to. The last to let go resumes it, and only then may the
+ * request (and its arena) go. */
+
+static void release(api_ctx *c)
+{
+    if (atomic_fetch_sub(c->holds, 1) == 1) pin_req_resume(c->req);
+}
+
+static void run_deferred(void *arg)
+{
+    api_ctx *c = arg;
+    pin_log_request_id = c->req->id;
+    pin_arena *prev = pin_json_arena(c->a);
+    c->deferred_fn(c);
+    pin_json_arena(prev);
+    /* Handed off: another thread owns the answer (and the arena) now. */
+    if (!c->handed_off && !c->req->status) api_error(c, PIN_EIO, NULL);
+    pin_log_request_id = 0;
+    release(c);
+}
+
+static void defer_on(api_ctx *c, pin_pool *pool, void (*fn)(api_ctx *c), const char *busy)
+{
+    bool first = !c->holds; /* on the HTTP thread, not yet suspended */
+    if (first) {
+        c->holds = pin_arena_alloc(c->a, sizeof(*c->holds));
+        atomic_init(c->holds, 1); /* the caller's, let go below */
+        pin_req_defer(c->req);
+    }
+    api_ctx *copy = pin_arena_alloc(c->a, sizeof(*copy));
+    *copy = *c;
+    copy->deferred_fn = fn;
+    copy->handed_off = false;
+    copy->queued_ms = mono_ms();
+    atomic_fetch_add(c->holds, 1);
+    if (pin_pool_submit(pool, run_deferred, copy)) {
+        c->handed_off = true;
+    } else {
+        atomic_fetch_sub(c->holds, 1);
+        error_for(c, c->req->route, PIN_EUNAVAILABLE, busy);
+    }
+    if (first) release(c);
+}
+
+void api_defer(api_ctx *c, void (*fn)(api_ctx *c))
+{
+    defer_on(c, c->api->pool, fn, "The server is busy processing photos; try again shortly");
 }
 
 pin_http_app pin_api_http_app(pin_api *api)

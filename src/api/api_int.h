@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "api/api.h"
 #include "core/pool.h"
@@ -20,7 +21,9 @@ struct pin_api {
     int64_t cache_at_ms;
     char *cache_v1, *cache_v2; /* rendered instance documents (heap, owned here) */
     size_t cache_v1_len, cache_v2_len;
-    pin_pool *pool; /* photo processing workers (owned) */
+    pin_pool *pool;    /* photo processing workers (owned) */
+    pin_pool *writers; /* threads that run every request but reads (owned) */
+    int write_wait_ms; /* a write that waited longer than this for a thread answers 503 */
 };
 
 /* How a route authenticates. */
@@ -46,7 +49,10 @@ typedef struct api_ctx {
     pin_viewer viewer;
     pin_param *caps;                        /* captured path segments */
     pin_param *params;                      /* body (JSON flattened, or form) then query */
-    void (*deferred_fn)(struct api_ctx *c); /* set by api_defer */
+    void (*deferred_fn)(struct api_ctx *c); /* what runs off the HTTP thread */
+    atomic_int *holds; /* threads still working on the request; the last resumes it */
+    bool handed_off;   /* deferred_fn passed the request on to another pool */
+    int64_t queued_ms; /* when the request was queued for a pool thread */
 } api_ctx;
 
 typedef void (*api_handler)(api_ctx *c);
@@ -69,10 +75,10 @@ int api_param_bool(api_ctx *c, const char *key);
 
 /* A multipart file field (streamed to disk), or NULL. */
 const pin_param *api_file(api_ctx *c, const char *key);
-/* Runs fn(c) on the worker pool and answers when it is done (CPU-heavy work
- * must not hold an HTTP thread). fn must set the response. */
+/* Runs fn(c) on the photo workers and answers when it is done (CPU-heavy
+ * work must not hold a thread others wait for). fn must set the response.
+ * Nothing may touch `c` or its request after this call. */
 void api_defer(api_ctx *c, void (*fn)(api_ctx *c));
-void api_run_deferred(void *arg);
 
 /* Sends a JSON document (consumes `doc`). */
 void api_json(api_ctx *c, int status, json_t *doc);

@@ -17,31 +17,6 @@ const pin_param *api_file(api_ctx *c, const char *key)
     return NULL;
 }
 
-void api_defer(api_ctx *c, void (*fn)(api_ctx *c))
-{
-    /* The context outlives this call: copy it into the request's arena. */
-    api_ctx *copy = pin_arena_alloc(c->a, sizeof(*copy));
-    *copy = *c;
-    copy->deferred_fn = fn;
-    pin_req_defer(c->req);
-    if (!pin_pool_submit(c->api->pool, api_run_deferred, copy)) {
-        api_error(c, PIN_EUNAVAILABLE, "The server is busy processing photos; try again shortly");
-        pin_req_resume(c->req);
-    }
-}
-
-void api_run_deferred(void *arg)
-{
-    api_ctx *c = arg;
-    pin_log_request_id = c->req->id;
-    pin_arena *prev = pin_json_arena(c->a);
-    c->deferred_fn(c);
-    pin_json_arena(prev);
-    if (!c->req->status) api_error(c, PIN_EIO, NULL);
-    pin_log_request_id = 0;
-    pin_req_resume(c->req);
-}
-
 static void create_job(api_ctx *c)
 {
     const pin_param *file = api_file(c, "file");

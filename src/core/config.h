@@ -21,7 +21,8 @@ typedef struct pin_config {
     char data_dir[1024];
     char db[1200]; /* empty: sqlite:<data_dir>/pinhole.db */
     char web_dir[1024];
-    int threads;        /* 0: four per core */
+    int threads;        /* HTTP threads; 0: one per core */
+    int write_threads;  /* threads running writes; 0: four per core */
     int conn_timeout_s; /* idle connections are closed after this long */
     char log_level[16];
     int64_t body_max;    /* bytes accepted in a JSON/form body */

@@ -75,7 +75,7 @@ typedef struct pin_http_app {
 
 typedef struct pin_http_opts {
     const char *listen; /* "127.0.0.1:8080", "[::1]:8080", ":8080" */
-    int threads;        /* worker threads; 0 = four per core */
+    int threads;        /* worker threads; 0 = one per core */
     int conn_timeout_s; /* idle or slow connections are closed after this (default 30) */
     bool trust_proxy;   /* X-Forwarded-For from a loopback peer names the client */
 } pin_http_opts;

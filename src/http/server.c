@@ -583,10 +583,11 @@ pin_err pin_http_start(const pin_http_opts *opts, const pin_http_app *app, pin_h
     socklen_t sslen;
     bool v6;
     if (!parse_listen(opts->listen, &ss, &sslen, &v6)) return PIN_EINVAL;
-    /* Four per core by default: a handler waiting for the database lock
-     * (up to busy_timeout_ms) stalls every connection of its thread, so a
-     * few spare threads keep reads and health checks answering. */
-    int threads = opts->threads > 0 ? opts->threads : 4 * (int)sysconf(_SC_NPROCESSORS_ONLN);
+    /* One per core by default: handlers that may wait (writes, for the
+     * database lock or a sync) defer to threads of their own, so these only
+     * parse, read and answer. More threads than cores would only take turns
+     * on them, and each turn is a wait for the connections of the others. */
+    int threads = opts->threads > 0 ? opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
     pin_http_server *s = pin_xcalloc(1, sizeof(*s));
     s->app = *app;
