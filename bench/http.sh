@@ -437,7 +437,7 @@ echo
 echo "pinhole HTTP bench: $(date -u +%FT%TZ), $NCPU cores, $(uname -r), load average before: $LOAD0, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "wrk -t$THREADS -c$CONNS -d${DURATION}s, ${WARMUP}s warm-up, median of $REPS interleaved runs; bench took $((SECONDS - START))s"
 echo "nginx: static file with the same bytes and Content-Type as /api/v1/instance, access_log off"
-awk -v tgt_p99=2 '
+awk -v tgt_p99=2 -v conns="$CONNS" '
 function med(a, n,   i, j, t) {
     if (n == 0) return 0
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -482,15 +482,24 @@ END {
         ratio = ng > 0 ? sprintf("%.2f", mr[k] / ng) : "-"
         printf "%-10s %10.0f %8.3f %8.3f %9s %7.1f %6.0f%% %8d %8d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, mcpu[k], mtop[k], herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? sprintf("  (%d run(s) left out: server died)", died[k]) : "")
     }
-    printf "\ntargets (pinhole): instance >= nginx, verify_credentials >= 0.5 x nginx, p99 < %d ms\n", tgt_p99
+    # Throughput is judged where the servers are saturated (CONNS connections);
+    # p99 where they are not (the -cN run): at saturation a request waits
+    # behind the CONNS - 1 others, so p99 is at least CONNS / throughput
+    # whatever the server, nginx included (shown next to it, no verdict).
+    printf "\ntargets (pinhole): instance >= nginx and verify_credentials >= 0.5 x nginx at %d connections; p99 < %d ms below saturation\n", conns, tgt_p99
     for (i = 1; i <= nk; i++) {
         k = order[i]; split(k, ck, SUBSEP)
         if (ck[1] ~ /-log$/ || ck[2] == "nginx") continue
         ng = mr[ck[1], "nginx"]; need = ck[2] == "instance" ? 1 : 0.5
-        ok1 = ng > 0 && mr[k] >= need * ng; ok2 = m99[k] < tgt_p99
         ok3 = herr[k] == 0 && serr[k] == 0 && !badsize[k]
-        printf "  %-9s %-9s throughput %s (%.2f of nginx, want >= %.1f)  p99 %s (%.3f ms)  errors %s\n", ck[1], ck[2],
-            (ok1 ? "PASS" : "FAIL"), (ng > 0 ? mr[k] / ng : 0), need, (ok2 ? "PASS" : "FAIL"), m99[k], (ok3 ? "none" : "PRESENT")
+        if (ck[1] ~ /-c[0-9]+$/) {
+            ok2 = m99[k] < tgt_p99
+            printf "  %-11s %-9s p99 %s (%.3f ms; nginx %.3f ms)  errors %s\n", ck[1], ck[2], (ok2 ? "PASS" : "FAIL"), m99[k], m99[ck[1], "nginx"], (ok3 ? "none" : "PRESENT")
+        } else {
+            ok1 = ng > 0 && mr[k] >= need * ng
+            printf "  %-11s %-9s throughput %s (%.2f of nginx, want >= %.1f)  p99 at saturation %.3f ms (nginx %.3f ms; %d / req/s alone is %.3f ms)  errors %s\n", ck[1], ck[2],
+                (ok1 ? "PASS" : "FAIL"), (ng > 0 ? mr[k] / ng : 0), need, m99[k], m99[ck[1], "nginx"], conns, (mr[k] > 0 ? 1000 * conns / mr[k] : 0), (ok3 ? "none" : "PRESENT")
+        }
         if (!ok3) errs = 1
     }
     for (i = 1; i <= nk; i++) { k = order[i]; split(k, ck, SUBSEP); if (ck[2] == "nginx" && (herr[k] || serr[k] || badsize[k])) errs = 1 }

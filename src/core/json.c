@@ -115,6 +115,19 @@ static void put_real(pin_buf *b, double d)
     pin_buf_puts(b, x);
 }
 
+static void put_integer(pin_buf *b, json_int_t v)
+{
+    char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+    /* In unsigned arithmetic, so that the most negative value has a magnitude. */
+    unsigned long long m = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + m % 10);
+        m /= 10;
+    } while (m);
+    if (v < 0) *--p = '-';
+    pin_buf_append(b, p, (size_t)(e - p));
+}
+
 static void put(pin_buf *b, const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -145,12 +158,9 @@ static void put(pin_buf *b, const json_t *v)
     case JSON_STRING:
         put_string(b, json_string_value(v), json_string_length(v));
         break;
-    case JSON_INTEGER: {
-        char tmp[24];
-        int n = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        pin_buf_append(b, tmp, (size_t)n);
+    case JSON_INTEGER:
+        put_integer(b, json_integer_value(v));
         break;
-    }
     case JSON_REAL:
         put_real(b, json_real_value(v));
         break;

@@ -134,6 +134,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 
 static void access_log(req_int *r)
 {
+    if (pin_log_threshold < PIN_LOG_INFO) return;
     char line[1024];
     int64_t us = mono_us() - r->pub.start_us;
     int n = snprintf(line, sizeof(line), "%s %s %d %lld %lldus req=%llx ip=%s", r->pub.method,
@@ -143,8 +144,7 @@ static void access_log(req_int *r)
     for (int i = 0; i < n && i < (int)sizeof(line); i++) {
         if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f) line[i] = '?';
     }
-    if (pin_log_threshold >= PIN_LOG_INFO)
-        pin_log_raw(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
+    pin_log_raw(line, n < (int)sizeof(line) ? n : (int)sizeof(line) - 1);
 }
 
 /* Logs the request and frees it with everything it holds. */
