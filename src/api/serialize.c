@@ -6,6 +6,7 @@
 
 #include "api/api_int.h"
 #include "core/html.h"
+#include "core/json.h"
 #include "core/text.h"
 #include "service/visibility.h"
 
@@ -84,7 +85,37 @@ static const char *field_html(api_ctx *c, const char *value)
     return h;
 }
 
-json_t *api_account_json(api_ctx *c, const pin_account *acc)
+/* ---- accounts ----
+ * Written straight to text: a page of posts has an account in every post. */
+
+static void key(pin_buf *b, const char *k) /* ,"k": */
+{
+    pin_buf_putc(b, ',');
+    pin_json_put_string(b, k);
+    pin_buf_putc(b, ':');
+}
+
+static void put_str(pin_buf *b, const char *k, const char *v)
+{
+    key(b, k);
+    pin_json_put_string(b, v ? v : "");
+}
+
+static void put_bool(pin_buf *b, const char *k, bool v)
+{
+    key(b, k);
+    pin_buf_puts(b, v ? "true" : "false");
+}
+
+static void put_int(pin_buf *b, const char *k, int64_t v)
+{
+    key(b, k);
+    pin_json_put_integer(b, v);
+}
+
+/* The fields of Mastodon's Account entity, from '{' to the last field (no
+ * closing brace): a CredentialAccount goes on from there. */
+static void put_account(api_ctx *c, pin_buf *b, const pin_account *acc)
 {
     const char *base = c->api->cfg->base_url;
     pin_arena *a = c->a;
@@ -94,64 +125,85 @@ json_t *api_account_json(api_ctx *c, const pin_account *acc)
     const char *header = acc->header_token
                              ? pin_arena_printf(a, "%s/media/%s/feed", base, acc->header_token)
                              : pin_arena_printf(a, "%s/assets/header.png", base);
-    json_t *fields = json_array();
-    for (int i = 0; i < acc->nfields; i++)
-        json_array_append_new(fields,
-                              json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name, "value",
-                                        field_html(c, acc->fields[i].value), "verified_at"));
     /* created_at is given at day precision, as Mastodon does. */
     int64_t day = acc->created_at - acc->created_at % 86400000;
-    json_t *o = json_pack(
-        "{s:s,s:s,s:s,s:s,s:b,s:b,s:b,s:b,s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,"
-        "s:[],s:o,s:b,s:b,s:b}",
-        "id", pin_arena_printf(a, "%lld", (long long)acc->id), "username", acc->username, "acct",
-        acc->username, "display_name", acc->display_name, "locked", acc->locked, "bot", acc->bot,
-        "discoverable", acc->discoverable, "group", 0, "indexable", acc->discoverable, "created_at",
-        api_iso_time(a, day), "note", api_render_text(c, acc->note), "url",
-        pin_arena_printf(a, "%s/@%s", base, acc->username), "uri",
-        pin_arena_printf(a, "%s/users/%s", base, acc->username), "avatar", avatar, "avatar_static",
-        avatar, "header", header, "header_static", header, "followers_count",
-        (json_int_t)acc->followers_count, "following_count", (json_int_t)acc->following_count,
-        "statuses_count", (json_int_t)acc->statuses_count, "last_status_at",
-        acc->last_status_at ? json_string(iso_date(a, acc->last_status_at)) : json_null(), "emojis",
-        "fields", fields, "noindex", !acc->discoverable, "hide_collections", 0, "memorial", 0);
-    if (acc->suspended_at) json_object_set_new(o, "suspended", json_true());
-    return o;
+    pin_buf_puts(b, "{\"id\":\"");
+    pin_json_put_integer(b, acc->id);
+    pin_buf_putc(b, '"');
+    put_str(b, "username", acc->username);
+    put_str(b, "acct", acc->username);
+    put_str(b, "display_name", acc->display_name);
+    put_bool(b, "locked", acc->locked);
+    put_bool(b, "bot", acc->bot);
+    put_bool(b, "discoverable", acc->discoverable);
+    put_bool(b, "group", false);
+    put_bool(b, "indexable", acc->discoverable);
+    put_str(b, "created_at", api_iso_time(a, day));
+    put_str(b, "note", api_render_text(c, acc->note));
+    put_str(b, "url", pin_arena_printf(a, "%s/@%s", base, acc->username));
+    put_str(b, "uri", pin_arena_printf(a, "%s/users/%s", base, acc->username));
+    put_str(b, "avatar", avatar);
+    put_str(b, "avatar_static", avatar);
+    put_str(b, "header", header);
+    put_str(b, "header_static", header);
+    put_int(b, "followers_count", acc->followers_count);
+    put_int(b, "following_count", acc->following_count);
+    put_int(b, "statuses_count", acc->statuses_count);
+    key(b, "last_status_at");
+    pin_json_put_string(b, acc->last_status_at ? iso_date(a, acc->last_status_at) : NULL);
+    pin_buf_puts(b, ",\"emojis\":[],\"fields\":[");
+    for (int i = 0; i < acc->nfields; i++) {
+        pin_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        pin_json_put_string(b, acc->fields[i].name);
+        put_str(b, "value", field_html(c, acc->fields[i].value));
+        pin_buf_puts(b, ",\"verified_at\":null}");
+    }
+    pin_buf_putc(b, ']');
+    put_bool(b, "noindex", !acc->discoverable);
+    put_bool(b, "hide_collections", false);
+    put_bool(b, "memorial", false);
+    if (acc->suspended_at) put_bool(b, "suspended", true);
 }
 
-static json_t *role_json(const char *role)
+json_t *api_account_json(api_ctx *c, const pin_account *acc)
 {
-    /* Mastodon's built-in role ids: 0 everyone, 1 moderator, 2 admin... 3 owner. */
-    bool admin = !strcmp(role, "admin"), mod = !strcmp(role, "moderator");
-    return json_pack("{s:s,s:s,s:s,s:s,s:b}", "id",
-                     admin ? "3"
-                     : mod ? "1"
-                           : "-99",
-                     "name",
-                     admin ? "Admin"
-                     : mod ? "Moderator"
-                           : "",
-                     "permissions",
-                     admin ? "1"
-                     : mod ? "1024"
-                           : "0",
-                     "color", "", "highlighted", admin || mod);
+    pin_buf b;
+    pin_buf_init(&b, c->a);
+    put_account(c, &b, acc);
+    pin_buf_putc(&b, '}');
+    return pin_json_raw(b.data, b.len);
 }
 
 json_t *api_credential_account_json(api_ctx *c, const pin_account *acc)
 {
-    json_t *o = api_account_json(c, acc);
-    json_t *fields = json_array();
-    for (int i = 0; i < acc->nfields; i++)
-        json_array_append_new(fields, json_pack("{s:s,s:s,s:n}", "name", acc->fields[i].name,
-                                                "value", acc->fields[i].value, "verified_at"));
-    json_object_set_new(
-        o, "source",
-        json_pack("{s:s,s:b,s:s?,s:s,s:o,s:i}", "privacy", acc->privacy ? acc->privacy : "public",
-                  "sensitive", acc->sensitive, "language", acc->language, "note", acc->note,
-                  "fields", fields, "follow_requests_count", (int)acc->follow_requests_count));
-    json_object_set_new(o, "role", role_json(acc->role ? acc->role : "user"));
-    return o;
+    pin_buf b;
+    pin_buf_init(&b, c->a);
+    put_account(c, &b, acc);
+    pin_buf_puts(&b, ",\"source\":{\"privacy\":");
+    pin_json_put_string(&b, acc->privacy ? acc->privacy : "public");
+    put_bool(&b, "sensitive", acc->sensitive);
+    key(&b, "language");
+    pin_json_put_string(&b, acc->language);
+    put_str(&b, "note", acc->note);
+    pin_buf_puts(&b, ",\"fields\":[");
+    for (int i = 0; i < acc->nfields; i++) {
+        pin_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
+        pin_json_put_string(&b, acc->fields[i].name);
+        put_str(&b, "value", acc->fields[i].value);
+        pin_buf_puts(&b, ",\"verified_at\":null}");
+    }
+    pin_buf_putc(&b, ']');
+    put_int(&b, "follow_requests_count", acc->follow_requests_count);
+    /* Mastodon's built-in role ids: 0 everyone, 1 moderator, 2 admin... 3 owner. */
+    const char *role = acc->role ? acc->role : "user";
+    bool admin = !strcmp(role, "admin"), mod = !strcmp(role, "moderator");
+    pin_buf_puts(&b,
+                 admin ? "},\"role\":{\"id\":\"3\",\"name\":\"Admin\",\"permissions\":\"1\""
+                 : mod ? "},\"role\":{\"id\":\"1\",\"name\":\"Moderator\",\"permissions\":\"1024\""
+                       : "},\"role\":{\"id\":\"-99\",\"name\":\"\",\"permissions\":\"0\"");
+    pin_buf_puts(&b, admin || mod ? ",\"color\":\"\",\"highlighted\":true}}"
+                                  : ",\"color\":\"\",\"highlighted\":false}}");
+    return pin_json_raw(b.data, b.len);
 }
 
 static json_t *dims(int w, int h, int64_t bytes)

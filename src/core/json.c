@@ -115,6 +115,8 @@ static void put_real(pin_buf *b, double d)
     pin_buf_puts(b, x);
 }
 
+static bool is_raw(const json_t *v);
+
 static void put_integer(pin_buf *b, json_int_t v)
 {
     char tmp[24], *e = tmp + sizeof(tmp), *p = e;
@@ -156,7 +158,10 @@ static void put(pin_buf *b, const json_t *v)
         break;
     }
     case JSON_STRING:
-        put_string(b, json_string_value(v), json_string_length(v));
+        if (is_raw(v))
+            pin_buf_append(b, json_string_value(v), json_string_length(v));
+        else
+            put_string(b, json_string_value(v), json_string_length(v));
         break;
     case JSON_INTEGER:
         put_integer(b, json_integer_value(v));
@@ -176,6 +181,19 @@ static void put(pin_buf *b, const json_t *v)
     }
 }
 
+void pin_json_put_string(pin_buf *b, const char *s)
+{
+    if (s)
+        put_string(b, s, strlen(s));
+    else
+        pin_buf_append(b, "null", 4);
+}
+
+void pin_json_put_integer(pin_buf *b, int64_t v)
+{
+    put_integer(b, v);
+}
+
 char *pin_json_dump(pin_arena *a, const json_t *v, size_t *len)
 {
     pin_buf b;
@@ -188,24 +206,30 @@ char *pin_json_dump(pin_arena *a, const json_t *v, size_t *len)
 /* ---- allocating ---- */
 
 /* Every block jansson gets carries a header saying where it came from, so
- * any block can be freed on any thread, in or out of an arena. */
+ * any block can be freed on any thread, in or out of an arena; and, for a
+ * string made by pin_json_raw, that it is JSON text to write as it is. */
 typedef union block_head {
-    int from_arena;
+    struct {
+        bool from_arena, raw;
+    } f;
     max_align_t align;
 } block_head;
 
 static _Thread_local pin_arena *tl_arena;
+static bool headed; /* pin_json_init ran: every jansson block has a header */
 
 static void *json_alloc(size_t n)
 {
     block_head *h;
     if (tl_arena) {
         h = pin_arena_alloc(tl_arena, sizeof(*h) + n);
-        h->from_arena = 1;
+        h->f.from_arena = true;
+        h->f.raw = false;
     } else {
         h = malloc(sizeof(*h) + n);
         if (!h) return NULL;
-        h->from_arena = 0;
+        h->f.from_arena = false;
+        h->f.raw = false;
     }
     return h + 1;
 }
@@ -214,12 +238,27 @@ static void json_release(void *p)
 {
     if (!p) return;
     block_head *h = (block_head *)p - 1;
-    if (!h->from_arena) free(h);
+    if (!h->f.from_arena) free(h);
 }
 
 void pin_json_init(void)
 {
     json_set_alloc_funcs(json_alloc, json_release);
+    headed = true;
+}
+
+json_t *pin_json_raw(const char *text, size_t n)
+{
+    PIN_ASSERT(headed);
+    json_t *v = json_stringn_nocheck(text, n);
+    /* jansson allocates a string's json_t as a block of its own. */
+    if (v) ((block_head *)v - 1)->f.raw = true;
+    return v;
+}
+
+static bool is_raw(const json_t *v)
+{
+    return headed && ((const block_head *)v - 1)->f.raw;
 }
 
 pin_arena *pin_json_arena(pin_arena *a)

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 
@@ -29,5 +30,16 @@ char *pin_json_dump(pin_arena *a, const json_t *v, size_t *len);
  * values from the heap behave as before wherever they are freed. */
 void pin_json_init(void);
 pin_arena *pin_json_arena(pin_arena *a);
+
+/* Writing JSON text directly, for entities serialized so often that
+ * building a jansson value first is most of their cost (an account: one
+ * per post on every page). put_string escapes as pin_json_dump does
+ * (NULL writes null). pin_json_raw wraps finished text (one complete JSON
+ * value) as a value that pin_json_dump writes as it is; to jansson it is a
+ * string, so it is only for putting into documents, not for reading back.
+ * Needs pin_json_init. */
+void pin_json_put_string(pin_buf *b, const char *s);
+void pin_json_put_integer(pin_buf *b, int64_t v);
+json_t *pin_json_raw(const char *text, size_t n);
 
 #endif
