@@ -32,9 +32,9 @@ static const char *resolve_local(void *ctx, pin_arena *a, const char *username, 
 {
     api_ctx *c = ctx;
     if (domain) return NULL; /* no federation yet: remote names stay text */
-    pin_account acc;
-    if (pin_account_lookup(c->svc, a, username, &acc) != PIN_OK) return NULL;
-    return pin_arena_printf(a, "%s/@%s", c->api->cfg->base_url, acc.username);
+    const char *name;
+    if (pin_account_username(c->svc, a, username, &name) != PIN_OK) return NULL;
+    return pin_arena_printf(a, "%s/@%s", c->api->cfg->base_url, name);
 }
 
 static const char *render(api_ctx *c, const char *text, pin_text_resolve_fn resolve, void *ctx)

@@ -266,8 +266,10 @@ static void parse_fields(pin_arena *a, const char *json, pin_account *out)
     " COALESCE(a.last_status_at, 0), a.created_at, COALESCE(a.suspended_at, 0), a.privacy,"        \
     " a.sensitive, a.language, u.role, u.approved, u.email,"                                       \
     " (SELECT token FROM media WHERE id = a.avatar_media_id),"                                     \
-    " (SELECT token FROM media WHERE id = a.header_media_id),"                                     \
-    " (SELECT COUNT(*) FROM follow_requests r WHERE r.target_id = a.id)"
+    " (SELECT token FROM media WHERE id = a.header_media_id)"
+/* ... and what only the account's owner sees (read_account's `full`). */
+#define ACCOUNT_COLUMNS_FULL                                                                       \
+    ACCOUNT_COLUMNS ", (SELECT COUNT(*) FROM follow_requests r WHERE r.target_id = a.id)"
 
 static void read_account(pin_q *q, pin_arena *a, bool full, pin_account *out)
 {
@@ -305,11 +307,16 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
     pin_q q;
-    pin_db_query(db, &q,
-                 "SELECT " ACCOUNT_COLUMNS
-                 " FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
-                 " WHERE a.id = ?",
-                 "i", id);
+    if (full)
+        pin_db_query(db, &q,
+                     "SELECT " ACCOUNT_COLUMNS_FULL
+                     " FROM accounts a LEFT JOIN users u ON u.account_id = a.id WHERE a.id = ?",
+                     "i", id);
+    else
+        pin_db_query(db, &q,
+                     "SELECT " ACCOUNT_COLUMNS
+                     " FROM accounts a LEFT JOIN users u ON u.account_id = a.id WHERE a.id = ?",
+                     "i", id);
     bool found = pin_q_step(&q);
     if (found) read_account(&q, a, full, out);
     err = pin_q_end(&q);
@@ -347,22 +354,44 @@ pin_err pin_accounts_load(pin_db *db, pin_arena *a, const pin_id *ids, int n, pi
     return PIN_OK;
 }
 
-pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out)
+/* The id and username of the local account `acct` names. */
+static pin_err find_local(pin_svc *svc, pin_arena *a, const char *acct, int64_t *id,
+                          const char **username)
 {
     /* Any form core/acct.h reads; only this instance's own domain is local. */
     pin_acct ac;
     if (!acct || !pin_acct_parse(acct, strlen(acct), &ac) ||
         !pin_acct_is_local(&ac, svc->cfg->base_url) || strlen(ac.user) > PIN_USERNAME_MAX)
         return PIN_ENOTFOUND;
-    const char *key = pin_arena_strdup(a, ac.user);
     pin_db *db;
     pin_err err = pin_svc_db(svc, &db);
     if (err) return err;
+    pin_q q;
+    pin_db_query(db, &q, "SELECT id, username FROM accounts WHERE username_key = ? AND domain = ''",
+                 "s", pin_arena_strdup(a, ac.user));
+    bool found = pin_q_step(&q);
+    if (found) {
+        *id = pin_q_i64(&q, 0);
+        *username = pin_q_strdup(&q, 1, a);
+    }
+    err = pin_q_end(&q);
+    if (err) return err;
+    return found ? PIN_OK : PIN_ENOTFOUND;
+}
+
+pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out)
+{
     int64_t id;
-    err = pin_db_i64(db, &id, "SELECT id FROM accounts WHERE username_key = ? AND domain = ''", "s",
-                     key);
+    const char *username;
+    pin_err err = find_local(svc, a, acct, &id, &username);
     if (err) return err;
     return pin_account_get(svc, a, id, false, out);
+}
+
+pin_err pin_account_username(pin_svc *svc, pin_arena *a, const char *acct, const char **out)
+{
+    int64_t id;
+    return find_local(svc, a, acct, &id, out);
 }
 
 typedef struct upd_tx {

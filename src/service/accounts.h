@@ -92,6 +92,9 @@ pin_err pin_accounts_load(pin_db *db, pin_arena *a, const pin_id *ids, int n,
  * reads ("@alice", "alice@domain", "acct:...", a profile URL) whose domain,
  * if any, is this instance's. PIN_ENOTFOUND otherwise. */
 pin_err pin_account_lookup(pin_svc *svc, pin_arena *a, const char *acct, pin_account *out) PIN_WUR;
+/* The same, for just the username as registered (to link a mention). */
+pin_err pin_account_username(pin_svc *svc, pin_arena *a, const char *acct,
+                             const char **out) PIN_WUR;
 
 /* A profile change; NULL / -1 members are left as they are. */
 typedef struct pin_profile_update {
