@@ -169,11 +169,18 @@ pin_api *pin_api_new(pin_svc *svc)
     return api;
 }
 
+void pin_api_stop(pin_api *api)
+{
+    pin_pool_free(api->writers); /* first: a write may pass work on to a photo worker */
+    api->writers = NULL;
+    pin_pool_free(api->pool);
+    api->pool = NULL;
+}
+
 void pin_api_free(pin_api *api)
 {
     if (!api) return;
-    pin_pool_free(api->writers); /* first: a write may pass work on to a photo worker */
-    pin_pool_free(api->pool);
+    pin_api_stop(api);
     pthread_mutex_destroy(&api->cache_lock);
     free(api->cache_v1);
     free(api->cache_v2);

@@ -14,6 +14,10 @@ typedef struct pin_api pin_api;
 
 /* Creates the API over a ready service. Caller frees with pin_api_free(). */
 pin_api *pin_api_new(pin_svc *svc);
+/* Finishes the requests handed to writer and photo threads (new ones are
+ * refused with 503) and stops those threads: after pin_http_quiesce,
+ * before pin_http_stop. */
+void pin_api_stop(pin_api *api);
 void pin_api_free(pin_api *api);
 /* The hooks the HTTP server calls (ctx is the api). */
 pin_http_app pin_api_http_app(pin_api *api);

@@ -359,7 +359,9 @@ static int cmd_serve(pin_config *cfg, int argc, char **argv)
         int ran;
         if (pin_housekeeping_run(&svc, worker, &ran)) PIN_WARN("housekeeping jobs failed");
     }
-    pin_http_stop(srv, 10000);
+    pin_http_quiesce(srv, cfg->shutdown_grace_s * 1000);
+    pin_api_stop(api);
+    pin_http_stop(srv);
     pin_api_free(api);
     pin_svc_clear(&svc);
     pin_store_close(store);

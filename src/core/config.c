@@ -58,6 +58,8 @@ static const opt opts[] = {
         "how long a write waits for the database lock before 503 (5000)"),
     BOOL("server", "trust_proxy", trust_proxy,
          "trust X-Forwarded-For from a reverse proxy on loopback (false)"),
+    INT("server", "shutdown_grace_s", shutdown_grace_s, 0, 3600,
+        "on SIGTERM, seconds to let requests in flight finish (10)"),
     INT("server", "housekeeping_s", housekeeping_s, 1, 86400,
         "seconds between clean-up sweeps (60)"),
     INT("server", "upload_max_age_s", upload_max_age_s, 1, 365 * 86400,
@@ -104,6 +106,7 @@ void pin_config_defaults(pin_config *c)
     c->conn_timeout_s = 30;
     c->busy_timeout_ms = 5000;
     c->housekeeping_s = 60;
+    c->shutdown_grace_s = 10;
     c->upload_max_age_s = 86400;
     c->blob_grace_s = 3600;
     snprintf(c->title, sizeof(c->title), "pinhole");

@@ -30,6 +30,7 @@ typedef struct pin_config {
     int busy_timeout_ms;
     bool trust_proxy;     /* take the client address from X-Forwarded-For */
     int housekeeping_s;   /* seconds between sweeps of expired rate limits, uploads, blobs */
+    int shutdown_grace_s; /* on SIGTERM, how long requests in flight may take */
     int upload_max_age_s; /* uploads no post used are removed after this long */
     int blob_grace_s;     /* unreferenced blobs are removed after this long untouched */
     /* [instance] */

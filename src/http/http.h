@@ -83,12 +83,16 @@ typedef struct pin_http_opts {
 typedef struct pin_http_server pin_http_server;
 
 /* Binds and starts serving. PIN_EINVAL for a bad listen address, PIN_EIO if
- * the address cannot be bound. Caller stops with pin_http_stop(). */
+ * the address cannot be bound. Caller stops with pin_http_quiesce(), then
+ * (once every deferred request has been resumed) pin_http_stop(). */
 pin_err pin_http_start(const pin_http_opts *opts, const pin_http_app *app,
                        pin_http_server **out) PIN_WUR;
-/* Stops accepting, lets requests in flight finish (up to `grace_ms`), then
- * closes every connection and frees the server. */
-void pin_http_stop(pin_http_server *s, int grace_ms);
+/* Stops accepting and lets requests in flight finish, waiting up to
+ * `grace_ms` for them. Connections already open are still served. */
+void pin_http_quiesce(pin_http_server *s, int grace_ms);
+/* Closes every connection and frees the server. No request may still be
+ * deferred: a thread resuming one would touch a closed connection. */
+void pin_http_stop(pin_http_server *s);
 /* The port actually bound (useful with port 0). */
 int pin_http_port(const pin_http_server *s);
 

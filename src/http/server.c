@@ -617,13 +617,17 @@ int pin_http_port(const pin_http_server *s)
     return di ? di->port : 0;
 }
 
-void pin_http_stop(pin_http_server *s, int grace_ms)
+void pin_http_quiesce(pin_http_server *s, int grace_ms)
 {
-    if (!s) return;
     MHD_socket fd = MHD_quiesce_daemon(s->d);
     if (fd != MHD_INVALID_SOCKET) close(fd);
     for (int waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
         usleep(10000);
+}
+
+void pin_http_stop(pin_http_server *s)
+{
+    if (!s) return;
     if (atomic_load(&s->inflight) > 0)
         PIN_WARN("stopping with %d requests still in flight", atomic_load(&s->inflight));
     MHD_stop_daemon(s->d);

@@ -97,7 +97,9 @@ static void make_dir(void)
 static void stop(void)
 {
     if (!fz.started) return;
-    pin_http_stop(fz.srv, 2000);
+    pin_http_quiesce(fz.srv, 2000);
+    pin_api_stop(fz.api);
+    pin_http_stop(fz.srv);
     pin_api_free(fz.api);
     pin_svc_clear(&fz.svc);
     pin_store_close(fz.store);

@@ -248,3 +248,49 @@ test(`a database locked for ${LOCK_MS / 1000} s: writes wait up to busy_timeout_
     else t.diagnostic(`data kept: ${dataDir}`);
   }
 });
+
+// SIGTERM while writes wait for the lock longer than the shutdown grace:
+// the server finishes them (each answers 503 once its wait runs out) before
+// it closes their connections, and exits 0. Closing first would leave the
+// writer threads holding requests that no longer exist.
+test('SIGTERM while writes wait for the database lock past the grace: they answer 503, then the server exits 0', { timeout: 60000 }, async (t) => {
+  const WAIT_MS = 3000;
+  const dataDir = await tempDir('busy-stop');
+  const srv = new Server({ dataDir, bin: await stableBinary(), set: { busy_timeout_ms: String(WAIT_MS), shutdown_grace_s: '1', threads: '1' } });
+  let done = false;
+  let lock = null;
+  try {
+    await srv.start();
+    const url = srv.url;
+    const tok = await appToken(url, await createApp(url));
+    const me = await register(url, tok, 'stopper');
+    const others = [];
+    for (let i = 0; i < 3; i++) others.push(await register(url, tok, `stopped${i}`));
+    lock = locker(srv.db);
+    await lock.until('locked', 10000);
+    const started = performance.now();
+    const writes = others.map((o) =>
+      request(url, 'POST', `/api/v1/accounts/${o.id}/follow`, { token: me.token, timeoutMs: 30000 }).then(
+        (r) => ({ status: r.status, retryAfter: r.headers['retry-after'], ms: performance.now() - started }),
+        (e) => ({ status: 0, error: String(e), ms: performance.now() - started }),
+      ),
+    );
+    await sleep(300); // the writes are waiting for the lock now
+    const st = await srv.stop();
+    const answers = await Promise.all(writes);
+    t.diagnostic(`stop: exit ${JSON.stringify(st)}; writes: ${JSON.stringify(answers)}`);
+    for (const a of answers) {
+      assert.equal(a.status, 503, `a write in flight at SIGTERM: ${JSON.stringify(a)}`);
+      assert.ok(a.retryAfter, '503 without Retry-After');
+    }
+    assert.equal(st?.code, 0, `SIGTERM exit ${JSON.stringify(st)}: ${srv.tail(2000)}`);
+    assert.ok(!srv.sanitizer, `sanitizer report: ${srv.tail(3000)}`);
+    assert.doesNotMatch(srv.stderr, /still in flight/);
+    done = true;
+  } finally {
+    lock?.p.kill('SIGKILL');
+    await srv.kill9();
+    if (done && !process.env.PINHOLE_KEEP_DATA) await removeDir(dataDir);
+    else t.diagnostic(`data kept: ${dataDir}`);
+  }
+});
