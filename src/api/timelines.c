@@ -199,21 +199,44 @@ void h_context(api_ctx *c)
 
 /* ---- notifications ---- */
 
-static json_t *notification_json(api_ctx *c, const pin_notification *n)
+/* Notifications as Mastodon's entities, their accounts and posts loaded
+ * with the batch loaders (a few statements for the page, not a few per
+ * notification). A post the viewer may no longer see is null. NULL and
+ * *err on a database error. */
+static json_t *notifications_json(api_ctx *c, const pin_notification *list, int n, pin_err *err)
 {
-    pin_account acc;
-    pin_status s;
-    json_t *account = pin_account_get(c->svc, c->a, n->from_account, false, &acc) == PIN_OK
-                          ? api_account_json(c, &acc)
-                          : json_null();
-    json_t *status =
-        n->status_id && pin_status_get(c->svc, c->a, &c->viewer, n->status_id, &s) == PIN_OK
-            ? api_status_json(c, &s)
-            : json_null();
-    return json_pack("{s:s,s:s,s:s,s:o,s:o}", "id",
-                     pin_arena_printf(c->a, "%lld", (long long)n->id), "type", n->type,
-                     "created_at", api_iso_time(c->a, n->created_at), "account", account, "status",
-                     status);
+    size_t cap = (size_t)(n ? n : 1);
+    pin_id *from = pin_arena_alloc(c->a, cap * sizeof(*from));
+    pin_id *posts = pin_arena_alloc(c->a, cap * sizeof(*posts));
+    int nposts = 0;
+    for (int i = 0; i < n; i++) {
+        from[i] = list[i].from_account;
+        if (list[i].status_id) posts[nposts++] = list[i].status_id;
+    }
+    pin_account *accs = pin_arena_alloc(c->a, cap * sizeof(*accs));
+    pin_status *ss = pin_arena_alloc(c->a, (size_t)(nposts ? nposts : 1) * sizeof(*ss));
+    int got = 0;
+    *err = pin_accounts_get(c->svc, c->a, from, n, accs);
+    if (!*err) *err = pin_statuses_get(c->svc, c->a, &c->viewer, posts, nposts, ss, &got);
+    if (*err) return NULL;
+    json_t *arr = json_array();
+    for (int i = 0; i < n; i++) {
+        const pin_notification *x = &list[i];
+        json_t *status = json_null();
+        for (int j = 0; x->status_id && j < got; j++) {
+            if (ss[j].id != x->status_id) continue;
+            json_decref(status);
+            status = api_status_json(c, &ss[j]);
+            break;
+        }
+        json_array_append_new(
+            arr,
+            json_pack("{s:s,s:s,s:s,s:o,s:o}", "id",
+                      pin_arena_printf(c->a, "%lld", (long long)x->id), "type", x->type,
+                      "created_at", api_iso_time(c->a, x->created_at), "account",
+                      accs[i].id ? api_account_json(c, &accs[i]) : json_null(), "status", status));
+    }
+    return arr;
 }
 
 void h_notifications(api_ctx *c)
@@ -231,9 +254,11 @@ void h_notifications(api_ctx *c)
         api_error(c, err, NULL);
         return;
     }
-    json_t *arr = json_array();
-    for (int i = 0; i < n; i++)
-        json_array_append_new(arr, notification_json(c, &list[i]));
+    json_t *arr = notifications_json(c, list, n, &err);
+    if (!arr) {
+        api_error(c, err, NULL);
+        return;
+    }
     api_link_header(c, n ? list[0].id : 0, n ? list[n - 1].id : 0, n, page.limit);
     api_json(c, 200, arr);
 }
@@ -244,11 +269,13 @@ void h_notification_get(api_ctx *c)
     pin_notification n;
     pin_err err = pin_id_parse(api_cap(c, "id"), &id) ? PIN_OK : PIN_ENOTFOUND;
     if (!err) err = pin_notification_get(c->svc, c->a, &c->viewer, id, &n);
-    if (err) {
+    json_t *arr = err ? NULL : notifications_json(c, &n, 1, &err);
+    if (!arr) {
         api_error(c, err, NULL);
         return;
     }
-    api_json(c, 200, notification_json(c, &n));
+    api_json(c, 200, json_incref(json_array_get(arr, 0)));
+    json_decref(arr);
 }
 
 void h_notification_dismiss(api_ctx *c)

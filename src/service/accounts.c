@@ -324,6 +324,13 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
     return found ? PIN_OK : PIN_ENOTFOUND;
 }
 
+pin_err pin_accounts_get(pin_svc *svc, pin_arena *a, const pin_id *ids, int n, pin_account *out)
+{
+    pin_db *db;
+    pin_err err = pin_svc_db(svc, &db);
+    return err ? err : pin_accounts_load(db, a, ids, n, out);
+}
+
 pin_err pin_accounts_load(pin_db *db, pin_arena *a, const pin_id *ids, int n, pin_account *out)
 {
     for (int i = 0; i < n; i++)

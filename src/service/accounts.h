@@ -86,6 +86,9 @@ pin_err pin_account_get(pin_svc *svc, pin_arena *a, pin_id id, bool full, pin_ac
 /* Loads the public fields of the accounts `ids` (repeats allowed) into
  * out[i], with a few statements whatever n is; an id with no account leaves
  * out[i].id 0. For callers already holding `db` (a read transaction). */
+/* The same as pin_accounts_load, for callers without a database handle. */
+pin_err pin_accounts_get(pin_svc *svc, pin_arena *a, const pin_id *ids, int n,
+                         pin_account *out) PIN_WUR;
 pin_err pin_accounts_load(pin_db *db, pin_arena *a, const pin_id *ids, int n,
                           pin_account *out) PIN_WUR;
 /* Finds a local account by username (any case), in any form core/acct.h
