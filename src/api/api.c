@@ -389,9 +389,41 @@ void api_rate_limited(api_ctx *c, int retry_after_s, bool html)
 
 /* ---- the request path ---- */
 
+/* Cross-origin use, as Mastodon allows it, so that Mastodon clients that
+ * run in a browser on their own site work: the API, the token endpoints and
+ * /.well-known, from any origin, never with credentials (the API takes
+ * bearer tokens, not cookies). */
+static bool cors_path(const char *path)
+{
+    return !strncmp(path, "/api/", 5) || !strncmp(path, "/.well-known/", 13) ||
+           !strcmp(path, "/oauth/token") || !strcmp(path, "/oauth/revoke");
+}
+
+/* Adds the CORS headers; true when the request was a preflight, answered. */
+static bool cors(pin_req *req)
+{
+    if (!cors_path(req->path)) return false;
+    pin_resp_header(req, "Access-Control-Allow-Origin", "*");
+    if (strcmp(req->method, "OPTIONS")) {
+        pin_resp_header(req, "Access-Control-Expose-Headers",
+                        "Link, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, "
+                        "X-RateLimit-Reset, Idempotency-Key");
+        return false;
+    }
+    pin_resp_header(req, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    /* Any request header, as Mastodon allows: the browser names the ones it
+     * will send (its own header line, so it holds no line break). */
+    const char *h = pin_req_header(req, "Access-Control-Request-Headers");
+    if (h && *h) pin_resp_header(req, "Access-Control-Allow-Headers", h);
+    pin_resp_header(req, "Access-Control-Max-Age", "7200");
+    pin_resp_set(req, 204, NULL, "", 0);
+    return true;
+}
+
 static int64_t api_begin(void *ctx, pin_req *req)
 {
     pin_api *api = ctx;
+    if (cors(req)) return 0;
     size_t idx;
     pin_param *caps = NULL;
     const char *allow = NULL;

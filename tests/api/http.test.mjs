@@ -105,6 +105,45 @@ describe('errors', () => {
   });
 });
 
+describe('cross-origin (CORS), as Mastodon allows it', () => {
+  test('a preflight for the API or the token endpoints is 204 with the methods and the headers asked for', async () => {
+    for (const p of ['/api/v1/statuses', '/api/v1/accounts/verify_credentials', '/api/v2/media', '/oauth/token', '/oauth/revoke', '/.well-known/oauth-authorization-server', '/api/v1/nope']) {
+      const r = await request(srv, 'OPTIONS', p, {
+        headers: { origin: 'https://client.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+      });
+      assert.equal(r.status, 204, `${p}: ${show(r)}`);
+      assert.equal(r.headers['access-control-allow-origin'], '*', p);
+      assert.equal(r.headers['access-control-allow-credentials'], undefined, p);
+      for (const m of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) assert.match(r.headers['access-control-allow-methods'], new RegExp(`\\b${m}\\b`), p);
+      assert.equal(r.headers['access-control-allow-headers'], 'authorization,content-type,idempotency-key', p);
+      assert.equal(r.text, '');
+    }
+  });
+
+  test('API answers, errors included, allow any origin and expose Link and the rate-limit headers; pages do not', async () => {
+    const origin = { origin: 'https://client.example' };
+    const cases = [
+      [await request(srv, 'GET', '/api/v1/accounts/verify_credentials', { token: user.token, headers: origin }), 200],
+      [await request(srv, 'GET', '/api/v1/accounts/verify_credentials', { token: 'forged', headers: origin }), 401],
+      [await request(srv, 'GET', '/api/v1/timelines/public?limit=1', { headers: origin }), 200],
+      [await request(srv, 'POST', '/oauth/token', { form: { grant_type: 'client_credentials', client_id: app.client_id, client_secret: 'wrong' }, headers: origin }), 401],
+    ];
+    for (const [r, status] of cases) {
+      assert.equal(r.status, status, show(r));
+      assert.equal(r.headers['access-control-allow-origin'], '*', show(r));
+      assert.match(r.headers['access-control-expose-headers'], /\bLink\b/);
+      assert.match(r.headers['access-control-expose-headers'], /X-RateLimit-Remaining/);
+    }
+    for (const p of ['/oauth/authorize?client_id=x', '/auth/sign_up', '/']) {
+      const r = await request(srv, 'GET', p, { headers: origin });
+      assert.equal(r.headers['access-control-allow-origin'], undefined, `${p} is a page: no CORS`);
+    }
+    const pre = await request(srv, 'OPTIONS', '/oauth/authorize', { headers: { ...origin, 'access-control-request-method': 'POST' } });
+    assert.notEqual(pre.status, 204, 'the sign-in form takes no cross-origin posts');
+    assert.equal(pre.headers['access-control-allow-origin'], undefined);
+  });
+});
+
 describe('security headers', () => {
   const jsonCases = () => [
     ['GET', '/healthz', {}],
