@@ -54,6 +54,7 @@ pin_err pin_store_open(const char *url, const pin_store_opts *opts, pin_store **
     }
     pthread_key_create(&s->key, thread_gone);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->write_lock, NULL);
     pin_db *db;
     pin_err err = pin_store_db(s, &db);
     if (err) {
@@ -75,6 +76,7 @@ void pin_store_close(pin_store *s)
     pthread_mutex_unlock(&s->lock);
     pthread_key_delete(s->key);
     pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->write_lock);
     free(s->conns);
     free(s->url);
     free(s->path);

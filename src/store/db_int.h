@@ -41,8 +41,9 @@ struct pin_store {
     char *path; /* sqlite: file path */
     pin_store_opts opts;
     pthread_key_t key;
-    pthread_mutex_t lock; /* guards `conns` */
-    pin_db **conns;       /* every open connection, closed by pin_store_close */
+    pthread_mutex_t lock;       /* guards `conns` */
+    pthread_mutex_t write_lock; /* SQLite: this process's writers queue here */
+    pin_db **conns;             /* every open connection, closed by pin_store_close */
     int nconns, capconns;
 };
 

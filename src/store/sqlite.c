@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "store/db_int.h"
@@ -13,6 +14,7 @@ enum { CACHE_SLOTS = 512 }; /* power of two, larger than the number of distinct 
 typedef struct sq_db {
     pin_db base;
     sqlite3 *h;
+    bool writing; /* holds the store's write_lock */
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -234,10 +236,51 @@ static pin_err exec_simple(sq_db *db, const char *sql)
     return err ? err : PIN_EIO;
 }
 
+/* SQLite lets one writer in at a time, and a writer that finds the lock
+ * taken sleeps and tries again (after 1, 2, 5 ... up to 100 ms): with eight
+ * concurrent writers, most waited far longer than the lock was held (a
+ * bookmark: p50 5 ms, p99 0.2-1.6 s). This process's writers queue on a
+ * mutex first, which passes the lock on the moment it is free. The busy
+ * timeout bounds the two waits together; other processes (pinhole admin)
+ * still meet SQLite's own lock. */
+static pin_err write_lock(sq_db *db)
+{
+    pin_store *s = db->base.store;
+    struct timespec t0, until;
+    clock_gettime(CLOCK_REALTIME, &t0);
+    int ms = s->opts.busy_timeout_ms;
+    until.tv_sec = t0.tv_sec + ms / 1000;
+    until.tv_nsec = t0.tv_nsec + (long)(ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    if (pthread_mutex_timedlock(&s->write_lock, &until)) return PIN_EUNAVAILABLE;
+    db->writing = true;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t left =
+        ms - ((int64_t)(now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
+    sqlite3_busy_timeout(db->h, left > 1 ? (int)left : 1);
+    return PIN_OK;
+}
+
+static void write_unlock(sq_db *db)
+{
+    if (!db->writing) return;
+    db->writing = false;
+    sqlite3_busy_timeout(db->h, db->base.store->opts.busy_timeout_ms);
+    pthread_mutex_unlock(&db->base.store->write_lock);
+}
+
 static pin_err sq_begin(pin_db *base, bool write)
 {
     sq_db *db = (sq_db *)base;
-    pin_err err = exec_simple(db, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (!write) return exec_simple(db, "BEGIN");
+    pin_err err = write_lock(db);
+    if (err) return err;
+    err = exec_simple(db, "BEGIN IMMEDIATE");
+    if (err) write_unlock(db);
     /* BEGIN IMMEDIATE already waited the whole busy timeout for the lock. */
     if (err == PIN_EBUSY) err = PIN_EUNAVAILABLE;
     return err;
@@ -245,13 +288,17 @@ static pin_err sq_begin(pin_db *base, bool write)
 
 static pin_err sq_commit(pin_db *base)
 {
-    return exec_simple((sq_db *)base, "COMMIT");
+    sq_db *db = (sq_db *)base;
+    pin_err err = exec_simple(db, "COMMIT");
+    if (sqlite3_get_autocommit(db->h)) write_unlock(db); /* else the rollback lets go */
+    return err;
 }
 
 static void sq_rollback(pin_db *base)
 {
     sq_db *db = (sq_db *)base;
     if (!sqlite3_get_autocommit(db->h)) (void)exec_simple(db, "ROLLBACK");
+    write_unlock(db);
 }
 
 static pin_err sq_script(pin_db *base, const char *sql)
