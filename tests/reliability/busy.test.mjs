@@ -75,6 +75,14 @@ function locker(db) {
   return { p, until, release: () => p.stdin.write('\n') };
 }
 
+// Ends a test: the locker and the server go; the data stays if the test failed.
+async function cleanUp(t, { lock, srv, dataDir, done }) {
+  lock?.p.kill('SIGKILL');
+  await srv.kill9();
+  if (done && !process.env.PINHOLE_KEEP_DATA) await removeDir(dataDir);
+  else t.diagnostic(`data kept: ${dataDir}`);
+}
+
 test(`a database locked for ${LOCK_MS / 1000} s: writes wait up to busy_timeout_ms=${BUSY_MS}, then 503 + Retry-After; nothing lost; writes resume within 1 s`, { timeout: 120000 }, async (t) => {
   const dataDir = await tempDir('busy');
   const srv = new Server({ dataDir, bin: await stableBinary(), set: { busy_timeout_ms: String(BUSY_MS), threads: '1' } });
@@ -242,10 +250,7 @@ test(`a database locked for ${LOCK_MS / 1000} s: writes wait up to busy_timeout_
     assert.equal(st?.code, 0, `SIGTERM exit ${JSON.stringify(st)}`);
     done = true;
   } finally {
-    lock?.p.kill('SIGKILL');
-    await srv.kill9();
-    if (done && !process.env.PINHOLE_KEEP_DATA) await removeDir(dataDir);
-    else t.diagnostic(`data kept: ${dataDir}`);
+    await cleanUp(t, { lock, srv, dataDir, done });
   }
 });
 
@@ -288,9 +293,6 @@ test('SIGTERM while writes wait for the database lock past the grace: they answe
     assert.doesNotMatch(srv.stderr, /still in flight/);
     done = true;
   } finally {
-    lock?.p.kill('SIGKILL');
-    await srv.kill9();
-    if (done && !process.env.PINHOLE_KEEP_DATA) await removeDir(dataDir);
-    else t.diagnostic(`data kept: ${dataDir}`);
+    await cleanUp(t, { lock, srv, dataDir, done });
   }
 });
