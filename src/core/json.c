@@ -115,8 +115,6 @@ static void put_real(pin_buf *b, double d)
     pin_buf_puts(b, x);
 }
 
-static bool is_raw(const json_t *v);
-
 static void put_integer(pin_buf *b, json_int_t v)
 {
     char tmp[24], *e = tmp + sizeof(tmp), *p = e;
@@ -129,6 +127,8 @@ static void put_integer(pin_buf *b, json_int_t v)
     if (v < 0) *--p = '-';
     pin_buf_append(b, p, (size_t)(e - p));
 }
+
+static bool is_raw(const json_t *v);
 
 static void put(pin_buf *b, const json_t *v)
 {

@@ -1,10 +1,10 @@
-/* JSON helpers over jansson: a fast compact writer and request-arena
- * allocation for jansson's values.
+/* JSON helpers over jansson: a fast compact writer, request-arena
+ * allocation for jansson's values, and writing hot entities as text.
  *
  * Serializing a page of posts is most of the work of a timeline request;
  * jansson's own writer and its malloc per string and per object key were
- * half of that. These two functions cut both without changing a byte of
- * what clients receive.
+ * half of that. The writer and the arena allocation cut both without
+ * changing a byte of what clients receive.
  */
 #ifndef PIN_CORE_JSON_H
 #define PIN_CORE_JSON_H
