@@ -6,30 +6,45 @@
 #include "service/interact.h"
 #include "service/timelines.h"
 
-/* Answers a list of post ids as statuses, skipping any that vanished since. */
-static void answer_statuses(api_ctx *c, const pin_id *ids, const pin_id *edge, int n, int limit)
-{
-    pin_err err;
-    json_t *arr = api_statuses_json(c, ids, n, &err);
-    if (!arr) {
-        api_error(c, err, NULL);
-        return;
-    }
-    api_link_header(c, n ? edge[0] : 0, n ? edge[n - 1] : 0, n, limit);
-    api_json(c, 200, arr);
-}
-
+/* A page of a timeline. The loader leaves out what the viewer may not see
+ * that the timeline's SQL let through (a reblog of a post whose author
+ * blocks the viewer): a newest-first page left short reads on past it, a
+ * few rounds at most, so that a page holds `limit` posts while there are
+ * more. The Link header covers everything read. */
 static void timeline(api_ctx *c, pin_timeline_q *q)
 {
+    enum { ROUNDS = 4 };
     if (!api_page_params(c, &q->page, 20, 40)) return;
-    pin_id *ids, *edge;
-    int n = 0;
-    pin_err err = pin_timeline(c->svc, c->a, &c->viewer, q, &ids, &edge, &n);
-    if (err) {
-        api_error(c, err, NULL);
-        return;
+    int limit = q->page.limit, got = 0, read = 0;
+    pin_status *s = pin_arena_alloc(c->a, sizeof(*s) * (size_t)limit);
+    pin_id newest = 0, oldest = 0;
+    bool more = false;
+    for (int round = 0; round < ROUNDS && got < limit; round++) {
+        pin_id *ids, *edge;
+        int n = 0, k = 0;
+        q->page.limit = limit - got;
+        pin_err err = pin_timeline(c->svc, c->a, &c->viewer, q, &ids, &edge, &n);
+        if (!err) err = pin_statuses_get(c->svc, c->a, &c->viewer, ids, n, s + got, &k);
+        if (err) {
+            api_error(c, err, NULL);
+            return;
+        }
+        if (n == 0) break;
+        if (!read) newest = edge[0];
+        oldest = edge[n - 1];
+        read += n;
+        got += k;
+        more = n == q->page.limit;
+        /* min_id reads upward from below: no reading on past the page. */
+        if (!more || q->page.min_id) break;
+        q->page.max_id = oldest;
     }
-    answer_statuses(c, ids, edge, n, q->page.limit);
+    json_t *arr = json_array();
+    for (int i = 0; i < got; i++)
+        json_array_append_new(arr, api_status_json(c, &s[i]));
+    /* n >= limit asks api_link_header for a next link. */
+    api_link_header(c, newest, oldest, !read ? 0 : more ? limit : 1, limit);
+    api_json(c, 200, arr);
 }
 
 void h_timeline_home(api_ctx *c)

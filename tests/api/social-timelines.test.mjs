@@ -183,6 +183,30 @@ describe('home timeline', () => {
     assert.deepEqual(up.reverse(), expected, 'min_id walk');
   });
 
+  test('reblogs of posts the viewer may not see are left out without leaving a page short (or empty)', async () => {
+    const [me, w, r, c] = [await newUser('me'), await newUser('writer'), await newUser('sharer'), await newUser('blocker')];
+    await act(me, 'follow', w);
+    await act(me, 'follow', r);
+    const mine = [];
+    for (let i = 0; i < 3; i++) mine.push(await photo(w, `visible ${i}`));
+    await act(c, 'block', me); // c's posts are not for me, even shared by someone I follow
+    for (let i = 0; i < 3; i++) {
+      const p = await photo(c, `hidden ${i}`);
+      must(await post(srv, `/api/v1/statuses/${p.id}/reblog`, { token: r.token }), 'reblog');
+    }
+    const expected = desc(...mine);
+    for (const limit of [1, 2, 3]) {
+      const first = must(await get(srv, `/api/v1/timelines/home?limit=${limit}`, { token: me.token }), `home limit=${limit}`);
+      assert.deepEqual(ids(first), expected.slice(0, limit), `limit=${limit}: the newest visible posts, a full page`);
+      const { ids: all } = await walk(`/api/v1/timelines/home?limit=${limit}`, me.token);
+      assert.deepEqual(all, expected, `limit=${limit}: walking every page`);
+    }
+    // r's own profile shows r's reblogs to someone not blocked.
+    const other = await newUser('other');
+    const seen = must(await get(srv, `/api/v1/accounts/${r.id}/statuses?limit=2`, { token: other.token }), 'profile');
+    assert.equal(seen.length, 2);
+  });
+
   test('pagination: rel=next to the end, prev returns the page before, since_id and min_id', async () => {
     const [me, w] = [await newUser('me'), await newUser('writer')];
     await act(me, 'follow', w);
