@@ -114,7 +114,7 @@ done
 kill -0 "$PH_PID" 2>/dev/null || die "pinhole exited: $(tail -5 "$TMP/server.log")"
 
 echo
-echo "pinhole writes bench: $(date -u +%FT%TZ), $(nproc) cores, database ${DB:+PostgreSQL}${DB:-SQLite}, follow/unfollow, ${DURATION}s rounds, median of $REPS"
+echo "pinhole writes bench: $(date -u +%FT%TZ), $(nproc) cores, database $([ -n "$DB" ] && echo PostgreSQL || echo SQLite), follow/unfollow, ${DURATION}s rounds, median of $REPS"
 awk '
 function med(a, n,   i, j, t) {
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
