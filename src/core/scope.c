@@ -54,8 +54,8 @@ bool pin_scopes_parse(const char *s, pin_scopes *out, const char **bad, int *bad
         size_t n = (size_t)(p - start);
         if (!n) continue;
         int found = -1;
-        for (int i = 0; i < PIN_SCOPE_COUNT; i++) {
-            if (strlen(names[i]) == n && memcmp(names[i], start, n) == 0) found = i;
+        for (int i = 0; i < PIN_SCOPE_COUNT && found < 0; i++) {
+            if (!strncmp(names[i], start, n) && !names[i][n]) found = i;
         }
         if (found < 0) {
             if (bad) *bad = start;
