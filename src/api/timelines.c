@@ -8,36 +8,47 @@
 
 /* A page of a timeline. The loader leaves out what the viewer may not see
  * that the timeline's SQL let through (a reblog of a post whose author
- * blocks the viewer): a newest-first page left short reads on past it, a
- * few rounds at most, so that a page holds `limit` posts while there are
- * more. The Link header covers everything read. */
+ * blocks the viewer): a page left short reads on past it, a few rounds at
+ * most, so that a page holds `limit` posts while there are more. Pages read
+ * downward (the first, max_id) go on below; pages read upward from min_id
+ * go on above, or a client asking for what is newer than its newest post
+ * would get the same empty page for ever. The Link header covers everything
+ * read. */
 static void timeline(api_ctx *c, pin_timeline_q *q)
 {
     enum { ROUNDS = 4 };
     if (!api_page_params(c, &q->page, 20, 40)) return;
     int limit = q->page.limit, got = 0, read = 0;
+    bool up = q->page.min_id != 0, more = false;
     pin_status *s = pin_arena_alloc(c->a, sizeof(*s) * (size_t)limit);
+    pin_status *round_s = up ? pin_arena_alloc(c->a, sizeof(*s) * (size_t)limit) : NULL;
     pin_id newest = 0, oldest = 0;
-    bool more = false;
     for (int round = 0; round < ROUNDS && got < limit; round++) {
         pin_id *ids, *edge;
         int n = 0, k = 0;
         q->page.limit = limit - got;
         pin_err err = pin_timeline(c->svc, c->a, &c->viewer, q, &ids, &edge, &n);
-        if (!err) err = pin_statuses_get(c->svc, c->a, &c->viewer, ids, n, s + got, &k);
+        if (!err)
+            err = pin_statuses_get(c->svc, c->a, &c->viewer, ids, n, up ? round_s : s + got, &k);
         if (err) {
             api_error(c, err, NULL);
             return;
         }
         if (n == 0) break;
-        if (!read) newest = edge[0];
-        oldest = edge[n - 1];
+        if (up) { /* this round is newer than what came before: it goes first */
+            memmove(s + k, s, sizeof(*s) * (size_t)got);
+            memcpy(s, round_s, sizeof(*s) * (size_t)k);
+        }
+        if (!read || up) newest = edge[0];
+        if (!read || !up) oldest = edge[n - 1];
         read += n;
         got += k;
         more = n == q->page.limit;
-        /* min_id reads upward from below: no reading on past the page. */
-        if (!more || q->page.min_id) break;
-        q->page.max_id = oldest;
+        if (!more) break;
+        if (up)
+            q->page.min_id = edge[0];
+        else
+            q->page.max_id = edge[n - 1];
     }
     json_t *arr = json_array();
     for (int i = 0; i < got; i++)

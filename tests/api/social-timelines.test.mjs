@@ -201,6 +201,13 @@ describe('home timeline', () => {
       const { ids: all } = await walk(`/api/v1/timelines/home?limit=${limit}`, me.token);
       assert.deepEqual(all, expected, `limit=${limit}: walking every page`);
     }
+    // Reading upward from the newest visible post (min_id, how clients poll
+    // for what is new): the hidden reblogs are all that is above it, then a
+    // new visible post comes; every page size finds it.
+    const above = (limit) => get(srv, `/api/v1/timelines/home?min_id=${mine[2].id}&limit=${limit}`, { token: me.token });
+    assert.deepEqual(must(await above(2), 'min_id, nothing new'), []);
+    const fresh = await photo(w, 'new and visible');
+    for (const limit of [1, 2, 3, 20]) assert.deepEqual(ids(must(await above(limit), `min_id limit=${limit}`)), [fresh.id], `min_id limit=${limit}`);
     // r's own profile shows r's reblogs to someone not blocked.
     const other = await newUser('other');
     const seen = must(await get(srv, `/api/v1/accounts/${r.id}/statuses?limit=2`, { token: other.token }), 'profile');
