@@ -53,7 +53,8 @@ typedef struct pin_search_result {
 } pin_search_result;
 
 /* Searches accounts (prefix of username or display name), hashtags
- * (prefix) and post captions (full text) for `q`. `type` NULL for all or
+ * (prefix) and post captions (full text; newest first, and on SQLite among
+ * the newest 5000 posts that match) for `q`. `type` NULL for all or
  * "accounts" / "hashtags" / "statuses". */
 pin_err pin_search(pin_svc *svc, pin_arena *a, const pin_viewer *v, const char *q, const char *type,
                    int limit, int offset, pin_search_result *out) PIN_WUR;
