@@ -562,7 +562,11 @@ static void api_handle(void *ctx, pin_req *req)
     pin_db *db;
     pin_err err = pin_svc_db(api->svc, &db);
     read_run r = {&c, rt};
-    if (!err) err = pin_db_tx(db, false, run_read, &r);
+    if (!err) {
+        pin_db_budget(db, api->cfg->read_budget_ms); /* no query holds this thread for long */
+        err = pin_db_tx(db, false, run_read, &r);
+        pin_db_budget(db, 0);
+    }
     if (err && !req->status) error_for(&c, rt, err, NULL);
     pin_json_arena(prev);
 }

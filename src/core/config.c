@@ -56,6 +56,8 @@ static const opt opts[] = {
         "free disk kept for the database: uploads are refused below it (64)"),
     INT("server", "busy_timeout_ms", busy_timeout_ms, 1, 600000,
         "how long a write waits for the database lock before 503 (5000)"),
+    INT("server", "read_budget_ms", read_budget_ms, 0, 600000,
+        "SQLite: a read request still querying after this long answers 503 (3000, 0: never)"),
     BOOL("server", "trust_proxy", trust_proxy,
          "trust X-Forwarded-For from a reverse proxy on loopback (false)"),
     INT("server", "shutdown_grace_s", shutdown_grace_s, 0, 3600,
@@ -105,6 +107,7 @@ void pin_config_defaults(pin_config *c)
     c->min_free_mb = 64;
     c->conn_timeout_s = 30;
     c->busy_timeout_ms = 5000;
+    c->read_budget_ms = 3000;
     c->housekeeping_s = 60;
     c->shutdown_grace_s = 10;
     c->upload_max_age_s = 86400;

@@ -286,6 +286,11 @@ bool pin_db_in_tx(const pin_db *db)
     return db->in_tx;
 }
 
+void pin_db_budget(pin_db *db, int ms)
+{
+    if (db->store->ops->budget) db->store->ops->budget(db, ms);
+}
+
 static void backoff(int attempt)
 {
     /* 1, 2, 4 ... ms plus jitter so retrying writers do not collide again. */

@@ -32,6 +32,7 @@ typedef struct pin_db_ops {
     void (*rollback)(pin_db *db);
     pin_err (*script)(pin_db *db, const char *sql);
     const char *(*errmsg)(pin_db *db);
+    void (*budget)(pin_db *db, int ms); /* may be NULL */
 } pin_db_ops;
 
 struct pin_store {

@@ -14,7 +14,8 @@ enum { CACHE_SLOTS = 512 }; /* power of two, larger than the number of distinct 
 typedef struct sq_db {
     pin_db base;
     sqlite3 *h;
-    bool writing; /* holds the store's write_lock */
+    bool writing;        /* holds the store's write_lock */
+    int64_t deadline_ns; /* CLOCK_MONOTONIC; 0: no budget (pin_db_budget) */
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -42,6 +43,8 @@ static pin_err map_rc(sq_db *db, int rc)
         return PIN_EINVAL;
     case SQLITE_FULL:
         return PIN_ENOSPACE;
+    case SQLITE_INTERRUPT: /* over its budget */
+        return PIN_EUNAVAILABLE;
     case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
         return PIN_EUNAVAILABLE;
@@ -54,6 +57,26 @@ static void configure_once(void)
 {
     /* The global memory statistics take a mutex on every allocation. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+/* Called every few thousand VM steps: non-zero interrupts the statement. */
+static int over_budget(void *arg)
+{
+    sq_db *db = arg;
+    return db->deadline_ns && mono_ns() > db->deadline_ns;
+}
+
+static void sq_budget(pin_db *base, int ms)
+{
+    sq_db *db = (sq_db *)base;
+    db->deadline_ns = ms > 0 ? mono_ns() + (int64_t)ms * 1000000 : 0;
 }
 
 static pin_err sq_connect(pin_store *s, pin_db **out)
@@ -71,6 +94,7 @@ static pin_err sq_connect(pin_store *s, pin_db **out)
     }
     sqlite3_busy_timeout(db->h, s->opts.busy_timeout_ms);
     sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_progress_handler(db->h, 4096, over_budget, db);
     const char *setup =
         "PRAGMA journal_mode=WAL;"
         "PRAGMA synchronous=FULL;"
@@ -171,7 +195,9 @@ static bool sq_step(pin_q *q)
     if (rc != SQLITE_DONE) {
         sq_db *db = (sq_db *)q->db;
         q->err = map_rc(db, sqlite3_extended_errcode(db->h));
-        if (q->err != PIN_ECONFLICT && q->err != PIN_EBUSY)
+        if (rc == SQLITE_INTERRUPT)
+            PIN_WARN("sqlite: a statement ran past its time budget (%s)", sqlite3_sql(st));
+        else if (q->err != PIN_ECONFLICT && q->err != PIN_EBUSY)
             PIN_ERROR("sqlite: %s (%s)", sqlite3_errmsg(db->h), sqlite3_sql(st));
         if (!q->err) q->err = PIN_EIO;
     }
@@ -335,4 +361,5 @@ const pin_db_ops pin_sqlite_ops = {
     .rollback = sq_rollback,
     .script = sq_script,
     .errmsg = sq_errmsg,
+    .budget = sq_budget,
 };

@@ -196,6 +196,31 @@ static void tx_rollback_and_retry(void **state)
     assert_int_equal(v, 1); /* the retry committed once */
 }
 
+/* A read over its time budget stops with PIN_EUNAVAILABLE, and the
+ * connection works again once the budget is lifted (SQLite). */
+static const char *const LONG_COUNT = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1"
+                                      " FROM c WHERE x < 200000000) SELECT COUNT(*) FROM c";
+static pin_err long_read(pin_db *db, void *ctx)
+{
+    return pin_db_i64(db, ctx, LONG_COUNT, NULL);
+}
+
+static void read_budget(void **state)
+{
+    if (pin_store_kind(*state) != PIN_DB_SQLITE) skip();
+    pin_db *db;
+    assert_int_equal(pin_store_db(*state, &db), PIN_OK);
+    int64_t n = 0, t0 = pin_now_ms();
+    pin_db_budget(db, 20);
+    assert_int_equal(pin_db_tx(db, false, long_read, &n), PIN_EUNAVAILABLE);
+    int64_t took = pin_now_ms() - t0;
+    pin_db_budget(db, 0);
+    assert_true(took < 5000); /* counting to 2e8 takes far longer than the budget */
+    assert_false(pin_db_in_tx(db));
+    assert_int_equal(pin_db_i64(db, &n, "SELECT 41 + 1", NULL), PIN_OK);
+    assert_int_equal(n, 42);
+}
+
 /* Concurrent writers from several threads, each with its own connection:
  * every increment lands exactly once. */
 static pin_store *shared;
@@ -498,6 +523,7 @@ int main(void)
         cmocka_unit_test(id_lists),
         cmocka_unit_test(generic_plans),
         cmocka_unit_test(tx_rollback_and_retry),
+        cmocka_unit_test(read_budget),
         cmocka_unit_test(threads_each_get_a_connection),
         cmocka_unit_test(jobs_claimed_once_by_concurrent_claimers),
         cmocka_unit_test(jobs_claim_skips_a_held_row),
