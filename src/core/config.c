@@ -57,7 +57,7 @@ static const opt opts[] = {
     INT("server", "busy_timeout_ms", busy_timeout_ms, 1, 600000,
         "how long a write waits for the database lock before 503 (5000)"),
     INT("server", "read_budget_ms", read_budget_ms, 0, 600000,
-        "SQLite: a read request still querying after this long answers 503 (3000, 0: never)"),
+        "a read request still querying after this long answers 503 (3000, 0: never)"),
     BOOL("server", "trust_proxy", trust_proxy,
          "trust X-Forwarded-For from a reverse proxy on loopback (false)"),
     INT("server", "shutdown_grace_s", shutdown_grace_s, 0, 3600,

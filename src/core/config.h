@@ -28,7 +28,7 @@ typedef struct pin_config {
     int64_t body_max;    /* bytes accepted in a JSON/form body */
     int64_t min_free_mb; /* refuse writes below this much free disk */
     int busy_timeout_ms;
-    int read_budget_ms;   /* a request's reads stop after this long (SQLite), 0: never */
+    int read_budget_ms;   /* a request's reads stop after this long, 0: never */
     bool trust_proxy;     /* take the client address from X-Forwarded-For */
     int housekeeping_s;   /* seconds between sweeps of expired rate limits, uploads, blobs */
     int shutdown_grace_s; /* on SIGTERM, how long requests in flight may take */

@@ -264,7 +264,7 @@ static const char *fts_query(pin_arena *a, const char *q)
     return b.len ? b.data : NULL;
 }
 
-enum { SEARCH_WINDOW = 5000 }; /* matching posts a post search looks through */
+enum { SEARCH_WINDOW = 5000 }; /* SQLite: matching posts a post search looks through */
 
 typedef struct search_tx {
     pin_arena *a;
@@ -359,6 +359,9 @@ static pin_err search_body(pin_db *db, void *ctx)
                          " f.rowid WHERE " PIN_VISIBLE("s") " ORDER BY s.id DESC LIMIT ? OFFSET ?",
                          "siiiiiii", fq, (int64_t)SEARCH_WINDOW, me, me, me, me, lim, off);
         } else {
+            /* A word in most posts but none of the newest is slow here (the
+             * planner reads posts newest first, testing each): the request's
+             * read budget bounds it. */
             pin_db_query(db, &q,
                          "SELECT s.id FROM statuses s WHERE to_tsvector('simple', s.text) @@"
                          " plainto_tsquery('simple', ?) AND " PIN_VISIBLE(

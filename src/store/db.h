@@ -116,10 +116,11 @@ pin_err pin_db_i64(pin_db *db, int64_t *out, const char *sql, const char *types,
 typedef pin_err (*pin_tx_fn)(pin_db *db, void *ctx);
 pin_err pin_db_tx(pin_db *db, bool write, pin_tx_fn fn, void *ctx) PIN_WUR;
 bool pin_db_in_tx(const pin_db *db);
-/* A time budget for what runs next on this connection: a statement still
- * running `ms` milliseconds from now stops with PIN_EUNAVAILABLE. 0 lifts
- * it. For the reads of one request, so that no query can hold an HTTP
- * thread for long. SQLite only; on PostgreSQL it does nothing. */
+/* A time budget for the reads that run next on this connection: on SQLite
+ * a statement still running `ms` milliseconds from now, on PostgreSQL a
+ * statement of a read transaction begun meanwhile that runs longer than
+ * `ms`, stops with PIN_EUNAVAILABLE. 0 lifts it. For the reads of one
+ * request, so that no query can hold an HTTP thread for long. */
 void pin_db_budget(pin_db *db, int ms);
 
 /* Runs a statement with `n` text values (NULL entries bind SQL NULL): for

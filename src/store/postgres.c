@@ -28,6 +28,7 @@ typedef struct pg_db {
     } cache[CACHE_SLOTS];
     char errmsg[256];
     int plan;       /* the session's plan_cache_mode: PLAN_* */
+    int budget_ms;  /* pin_db_budget: the next read transactions' statement_timeout */
     bool plan_mode; /* the server has plan_cache_mode (PostgreSQL 12 and later) */
 } pg_db;
 
@@ -290,11 +291,24 @@ static pin_err pg_end(pin_q *q, int64_t *changes)
 static pin_err pg_begin(pin_db *base, bool write)
 {
     pg_db *db = (pg_db *)base;
+    /* A budget goes with the BEGIN, in the same round trip; LOCAL ends it
+     * with the transaction. */
+    char with_budget[128];
     const char *sql = write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
                             : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    if (!write && db->budget_ms > 0) {
+        snprintf(with_budget, sizeof(with_budget), "%s; SET LOCAL statement_timeout = %d", sql,
+                 db->budget_ms);
+        sql = with_budget;
+    }
     pin_err err = simple(db, sql);
     if (err == PIN_EUNAVAILABLE && revive(db)) err = simple(db, sql);
     return err;
+}
+
+static void pg_budget(pin_db *base, int ms)
+{
+    ((pg_db *)base)->budget_ms = ms > 0 ? ms : 0;
 }
 
 static pin_err pg_commit(pin_db *base)
@@ -359,4 +373,5 @@ const pin_db_ops pin_pg_ops = {
     .rollback = pg_rollback,
     .script = pg_script,
     .errmsg = pg_errmsg,
+    .budget = pg_budget,
 };
