@@ -345,6 +345,11 @@ static const migration migrations[] = {
      "CREATE INDEX statuses_recent ON statuses(id, account_id, visibility, in_reply_to_id)"
      " WHERE in_reply_to_id IS NULL AND visibility <= 2;",
      NULL, NULL},
+    /* Account search matches display names by prefix of their lower case. */
+    {12, "an index of local display names in lower case, for search", "",
+     "CREATE INDEX accounts_display_key ON accounts(lower(display_name)) WHERE domain = '';",
+     "CREATE INDEX accounts_display_key ON accounts(lower(display_name) text_pattern_ops)"
+     " WHERE domain = '';"},
 };
 
 enum { NMIGRATIONS = sizeof(migrations) / sizeof(migrations[0]) };
