@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "api/api_int.h"
@@ -525,19 +524,12 @@ static pin_err run_read(pin_db *db, void *p)
 
 static void defer_on(api_ctx *c, pin_pool *pool, void (*fn)(api_ctx *c), const char *busy);
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A write, on a writer thread. One that waited for a thread longer than a
  * write may wait for the database lock answers as a lock timeout would. */
 static void run_write(api_ctx *c)
 {
     const api_route *rt = c->req->route;
-    if (mono_ms() - c->queued_ms > c->api->write_wait_ms) {
+    if (pin_mono_us() / 1000 - c->queued_ms > c->api->write_wait_ms) {
         error_for(c, rt, PIN_EUNAVAILABLE, "The server is busy; try again shortly");
         return;
     }
@@ -623,7 +615,7 @@ static void defer_on(api_ctx *c, pin_pool *pool, void (*fn)(api_ctx *c), const c
     *copy = *c;
     copy->deferred_fn = fn;
     copy->handed_off = false;
-    copy->queued_ms = mono_ms();
+    copy->queued_ms = pin_mono_us() / 1000;
     atomic_fetch_add(c->holds, 1);
     if (pin_pool_submit(pool, run_deferred, copy)) {
         c->handed_off = true;

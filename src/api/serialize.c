@@ -113,6 +113,20 @@ static void put_int(pin_buf *b, const char *k, int64_t v)
     pin_json_put_integer(b, v);
 }
 
+/* ,"fields":[...]: values as HTML (the profile) or as typed (its source). */
+static void put_fields(api_ctx *c, pin_buf *b, const pin_account *acc, bool html)
+{
+    pin_buf_puts(b, ",\"fields\":[");
+    for (int i = 0; i < acc->nfields; i++) {
+        pin_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
+        pin_json_put_string(b, acc->fields[i].name);
+        const char *v = acc->fields[i].value;
+        put_str(b, "value", html ? field_html(c, v) : v);
+        pin_buf_puts(b, ",\"verified_at\":null}");
+    }
+    pin_buf_putc(b, ']');
+}
+
 /* The fields of Mastodon's Account entity, from '{' to the last field (no
  * closing brace): a CredentialAccount goes on from there. */
 static void put_account(api_ctx *c, pin_buf *b, const pin_account *acc)
@@ -151,14 +165,8 @@ static void put_account(api_ctx *c, pin_buf *b, const pin_account *acc)
     put_int(b, "statuses_count", acc->statuses_count);
     key(b, "last_status_at");
     pin_json_put_string(b, acc->last_status_at ? iso_date(a, acc->last_status_at) : NULL);
-    pin_buf_puts(b, ",\"emojis\":[],\"fields\":[");
-    for (int i = 0; i < acc->nfields; i++) {
-        pin_buf_puts(b, i ? ",{\"name\":" : "{\"name\":");
-        pin_json_put_string(b, acc->fields[i].name);
-        put_str(b, "value", field_html(c, acc->fields[i].value));
-        pin_buf_puts(b, ",\"verified_at\":null}");
-    }
-    pin_buf_putc(b, ']');
+    pin_buf_puts(b, ",\"emojis\":[]");
+    put_fields(c, b, acc, true);
     put_bool(b, "noindex", !acc->discoverable);
     put_bool(b, "hide_collections", false);
     put_bool(b, "memorial", false);
@@ -185,14 +193,7 @@ json_t *api_credential_account_json(api_ctx *c, const pin_account *acc)
     key(&b, "language");
     pin_json_put_string(&b, acc->language);
     put_str(&b, "note", acc->note);
-    pin_buf_puts(&b, ",\"fields\":[");
-    for (int i = 0; i < acc->nfields; i++) {
-        pin_buf_puts(&b, i ? ",{\"name\":" : "{\"name\":");
-        pin_json_put_string(&b, acc->fields[i].name);
-        put_str(&b, "value", acc->fields[i].value);
-        pin_buf_puts(&b, ",\"verified_at\":null}");
-    }
-    pin_buf_putc(&b, ']');
+    put_fields(c, &b, acc, false);
     put_int(&b, "follow_requests_count", acc->follow_requests_count);
     /* Mastodon's built-in role ids: 0 everyone, 1 moderator, 2 admin... 3 owner. */
     const char *role = acc->role ? acc->role : "user";

@@ -26,5 +26,7 @@ int64_t pin_id_ms(pin_id id);
 bool pin_id_parse(const char *s, pin_id *out);
 /* Current wall-clock time in milliseconds since the epoch. */
 int64_t pin_now_ms(void);
+/* Microseconds on a clock that only goes forward: for durations and deadlines. */
+int64_t pin_mono_us(void);
 
 #endif

@@ -93,13 +93,6 @@ static void owned(struct MHD_Connection *conn, req_int *r)
     if (cc && cc->pending == r) cc->pending = NULL;
 }
 
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     pin_http_server *srv = cls;
@@ -108,7 +101,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     pin_arena_init(&r->pub.arena, r->scratch, sizeof(r->scratch));
     r->srv = srv;
     r->pub.id = (uint64_t)pin_id_new();
-    r->pub.start_us = mono_us();
+    r->pub.start_us = pin_mono_us();
     r->pub.conn = conn;
     r->pub.resp_fd = -1;
     r->pub.method = "?";
@@ -136,7 +129,7 @@ static void access_log(req_int *r)
 {
     if (pin_log_threshold < PIN_LOG_INFO) return;
     char line[1024];
-    int64_t us = mono_us() - r->pub.start_us;
+    int64_t us = pin_mono_us() - r->pub.start_us;
     int n = snprintf(line, sizeof(line), "%s %s %d %lld %lldus req=%llx ip=%s", r->pub.method,
                      r->pub.raw_uri, r->pub.status, (long long)r->sent_bytes, (long long)us,
                      (unsigned long long)r->pub.id, r->pub.client_ip);

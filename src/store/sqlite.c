@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/id.h"
 #include "core/log.h"
 #include "store/db_int.h"
 
@@ -15,7 +16,7 @@ typedef struct sq_db {
     pin_db base;
     sqlite3 *h;
     bool writing;        /* holds the store's write_lock */
-    int64_t deadline_ns; /* CLOCK_MONOTONIC; 0: no budget (pin_db_budget) */
+    int64_t deadline_us; /* pin_mono_us; 0: no budget (pin_db_budget) */
     struct {
         const char *sql;
         sqlite3_stmt *st;
@@ -59,24 +60,17 @@ static void configure_once(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-static int64_t mono_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
-}
-
 /* Called every few thousand VM steps: non-zero interrupts the statement. */
 static int over_budget(void *arg)
 {
     sq_db *db = arg;
-    return db->deadline_ns && mono_ns() > db->deadline_ns;
+    return db->deadline_us && pin_mono_us() > db->deadline_us;
 }
 
 static void sq_budget(pin_db *base, int ms)
 {
     sq_db *db = (sq_db *)base;
-    db->deadline_ns = ms > 0 ? mono_ns() + (int64_t)ms * 1000000 : 0;
+    db->deadline_us = ms > 0 ? pin_mono_us() + (int64_t)ms * 1000 : 0;
 }
 
 static pin_err sq_connect(pin_store *s, pin_db **out)
